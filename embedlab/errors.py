@@ -30,3 +30,10 @@ class OfflineError(EmbedlabError):
 
 class DataIntegrityError(EmbedlabError):
     """A local data file whose sha256 does not match the pinned value."""
+
+
+class MissingTokenError(EmbedlabError, KeyError):
+    """A token/word that has no row in an embedding table ("no vector")."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else ""
