@@ -1,0 +1,43 @@
+"""embedlab: see how language models turn text into vectors.
+
+Works in a notebook as well as behind the Streamlit app; nothing here imports
+streamlit. Everything below is the public API -- pages import from here.
+"""
+
+# This is the public API.
+from .errors import (
+    DataIntegrityError,
+    EmbedlabError,
+    FileFormatError,
+    MissingTokenError,
+    OfflineError,
+    ResourceError,
+)
+from .figures import cosine_similarity_matrix, heatmap, similarity_heatmap
+from .memory import check_fits, estimate_bytes, format_bytes
+from .palette import MARKER_COLOURS, SPAN_COLOURS
+from . import urlstate
+from .tokenizer import (
+    ENCODING_INFO,
+    ENCODINGS,
+    Token,
+    decode,
+    get_encoding,
+    parse_ids,
+    sanitize_text,
+    token_pieces,
+    tokenize,
+    vocabulary,
+)
+from .tokens_view import (
+    TextStats,
+    compare_encodings,
+    compare_table,
+    decoded_pieces_table,
+    text_stats,
+    token_spans_html,
+    token_table,
+    visible_text,
+)
+
+__version__ = "0.1.0"

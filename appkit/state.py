@@ -1,0 +1,138 @@
+"""Session state, initialised in one place, and mirrored in the URL.
+
+Every value a page keeps lives under a namespaced key ``el.<page>.<name>``
+(shared values under ``el.<name>``), declared once with :func:`param`. On the
+first run of a session a declared value is read from the URL query string
+(validated and clamped, with a visible note), else from its default; on every
+run the current page's values are written back to the URL, so a reload or a
+copied link restores the view.
+
+Widgets never own the value: a widget gets its own key (``w.<key>``) seeded
+from the stored value, and copies changes back. Streamlit deletes a widget's
+state when a page without that widget runs; the stored value survives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from embedlab.urlstate import ParamError
+
+PREFIX = "el."
+_NOTES = "el._url_notes"
+_ACTIVE = "el._active_params"
+
+
+@dataclass(frozen=True)
+class Param:
+    key: str  # e.g. "text", "map.method"
+    default: Any
+    parse: Callable[[str], Any] | None  # URL string -> value (raise ParamError to refuse)
+    in_url: bool = True
+    url_max: int = 2000  # longest string value written to the URL
+
+
+_REGISTRY: dict[str, Param] = {}
+
+
+def param(key: str, default: Any, parse: Callable[[str], Any] | None = None, *, in_url: bool = True) -> Any:
+    """Declare a stored value (idempotent) and return its current value."""
+    p = _REGISTRY.get(key)
+    if p is None:
+        p = Param(key, default, parse, in_url)
+        _REGISTRY[key] = p
+    skey = PREFIX + key
+    if skey not in st.session_state:
+        st.session_state[skey] = _from_url(p)
+    active = st.session_state.setdefault(_ACTIVE, set())
+    active.add(key)
+    return st.session_state[skey]
+
+
+def _from_url(p: Param) -> Any:
+    raw = st.query_params.get(p.key) if p.in_url and p.parse is not None else None
+    if raw is None:
+        return p.default
+    try:
+        return p.parse(raw)
+    except ParamError as e:
+        st.session_state.setdefault(_NOTES, []).append(f"Link parameter `{p.key}`: {e}")
+        if e.clamped is not None:
+            return e.clamped
+        return p.default
+
+
+def get(key: str) -> Any:
+    return st.session_state[PREFIX + key] if PREFIX + key in st.session_state else _REGISTRY[key].default
+
+
+def put(key: str, value: Any) -> None:
+    st.session_state[PREFIX + key] = value
+
+
+def widget(fn: Callable[..., Any], label: str, key: str, *, scope: str, **kwargs: Any) -> Any:
+    """Render widget ``fn`` bound to stored value ``key`` and return its value.
+
+    ``fn`` is a Streamlit widget function (``st.text_area``, ``st.selectbox``,
+    ``st.sidebar.toggle``…). Pass ``default=`` and ``parse=`` to declare the value.
+    ``scope`` (the page's name) keeps widget keys distinct between pages: two
+    different widgets sharing one key across a page switch lose their value.
+    """
+    default = kwargs.pop("default", None)
+    parse = kwargs.pop("parse", None)
+    in_url = kwargs.pop("in_url", True)
+    value = param(key, default, parse, in_url=in_url)
+    wkey = f"w.{scope}.{key}"
+    options = kwargs.get("options")
+    if options is not None and value not in list(options):
+        value = default if default in list(options) else list(options)[0]
+        put(key, value)
+    if wkey not in st.session_state:
+        st.session_state[wkey] = value
+
+    def _copy_back() -> None:
+        put(key, st.session_state[wkey])
+
+    return fn(label, key=wkey, on_change=_copy_back, **kwargs)
+
+
+def url_notes() -> list[str]:
+    """Messages about link parameters that were refused or clamped (shown once)."""
+    return st.session_state.pop(_NOTES, [])
+
+
+def begin_run() -> None:
+    """Call at the start of every run (app.py): forget which params the last page used."""
+    st.session_state[_ACTIVE] = set()
+
+
+def sync_url() -> None:
+    """Write this run's non-default values to the URL (app.py calls it after the page)."""
+    wanted: dict[str, str] = {}
+    for key in sorted(st.session_state.get(_ACTIVE, ())):
+        p = _REGISTRY.get(key)
+        if p is None or not p.in_url or p.parse is None:
+            continue
+        value = get(key)
+        if value == p.default:
+            continue
+        text = _to_url(value)
+        if text is not None and len(text) <= p.url_max:
+            wanted[key] = text
+    current = {k: st.query_params.get(k) for k in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def _to_url(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return None
