@@ -225,8 +225,8 @@ class EmbeddingTable:
             q = self._check_query_vector(query)
             excluded = set()
             is_excluded = lambda i: bool(np.array_equal(self.vectors[i], q))  # noqa: E731
+        scores, higher_is_better = self._scores(q, metric)  # validates the metric and the query first
         k = self._check_k(k, available=len(self) - len(excluded))
-        scores, higher_is_better = self._scores(q, metric)
         return self._top(scores, k, higher_is_better, is_excluded)
 
     def analogy(
@@ -259,8 +259,8 @@ class EmbeddingTable:
                 "use different words."
             )
         excluded = {r for word_rows in rows for r in word_rows}
-        k = self._check_k(k, available=len(self) - len(excluded))
         scores, _ = self._scores(q.astype(np.float32), "cosine")
+        k = self._check_k(k, available=len(self) - len(excluded))
         return self._top(scores, k, True, excluded.__contains__)
 
     def _check_query_vector(self, query: np.ndarray) -> np.ndarray:
