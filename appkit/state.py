@@ -20,6 +20,7 @@ from typing import Any
 
 import streamlit as st
 
+from embedlab.tokenizer import sanitize_text
 from embedlab.urlstate import ParamError
 
 PREFIX = "el."
@@ -91,6 +92,14 @@ def widget(fn: Callable[..., Any], label: str, key: str, *, scope: str, **kwargs
     if options is not None and value not in list(options):
         value = default if default in list(options) else list(options)[0]
         put(key, value)
+    if isinstance(value, str):
+        # Lone surrogates (from a lesson file, say) cannot even be sent to the browser.
+        clean, notes = sanitize_text(value)
+        if notes:
+            value = clean
+            put(key, value)
+            st.session_state.pop(wkey, None)
+            st.session_state.setdefault(_NOTES, []).extend(f"`{key}`: {n}" for n in notes)
     if wkey not in st.session_state:
         st.session_state[wkey] = value
 
@@ -101,7 +110,7 @@ def widget(fn: Callable[..., Any], label: str, key: str, *, scope: str, **kwargs
 
 
 def url_notes() -> list[str]:
-    """Messages about link parameters that were refused or clamped (shown once)."""
+    """Messages about restored values that were refused, clamped or repaired (shown once)."""
     return st.session_state.pop(_NOTES, [])
 
 
