@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
 import regex
 import tiktoken
 import tiktoken.load
@@ -232,22 +233,22 @@ def tokenize(text: str, encoding: str = "gpt2", *, allow_special: bool = False) 
         ids = enc.encode(text, allowed_special="all")
     else:
         ids = enc.encode_ordinary(text)
-    specials = enc.special_tokens_set
-    out: list[Token] = []
+    special_ids = {enc.encode_single_token(t) for t in enc.special_tokens_set} if allow_special else set()
     pieces = enc.decode_tokens_bytes(ids)
-    # Character offsets: count the characters whose first byte lies in earlier tokens.
+    # Character offset of each token = number of UTF-8 *leading* bytes before it
+    # (continuation bytes look like 0b10xxxxxx). A token that starts mid-character
+    # belongs to the character already under way.
+    raw = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    leading_before = np.concatenate(([0], np.cumsum((raw & 0xC0) != 0x80)))
+    out: list[Token] = []
     byte_pos = 0
-    char_pos = 0
-    encoded = text.encode("utf-8")
     for tid, piece in zip(ids, pieces):
-        # A token starting mid-character belongs to the character already counted.
-        starts_mid_char = bool(piece) and (piece[0] & 0xC0) == 0x80
-        out.append(Token(id=tid, bytes=piece, start=char_pos - 1 if starts_mid_char else char_pos,
-                         special=allow_special and piece.decode("utf-8", "ignore") in specials))
-        nxt = byte_pos + len(piece)
-        # characters whose leading byte is in [byte_pos, nxt): leading bytes are not 0b10xxxxxx
-        char_pos += sum(1 for b in encoded[byte_pos:nxt] if (b & 0xC0) != 0x80)
-        byte_pos = nxt
+        start = int(leading_before[byte_pos])
+        if piece and (piece[0] & 0xC0) == 0x80:
+            start -= 1
+        out.append(Token(id=tid, bytes=piece, start=start,
+                         special=allow_special and tid in special_ids))
+        byte_pos += len(piece)
     return out
 
 
