@@ -61,8 +61,10 @@ __all__ = [
     "parse_words",
     "pca_map",
     "pca_map_figure",
+    "directions_table",
     "score_tokens",
     "scores_heatmap",
+    "split_known",
     "words_to_vectors",
 ]
 
@@ -316,6 +318,22 @@ def parse_words(text: str) -> list[str]:
     return [w for w in _SPLIT.split(text or "") if w]
 
 
+def split_known(table: _Table, words: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Split ``words`` into those the table has a vector for and those it has not, keeping order.
+
+    Blank entries are skipped and repeats kept once, so a page can go on with
+    the known words and name the rest.
+    """
+    known: list[str] = []
+    missing: list[str] = []
+    for w in words:
+        w = str(w).strip()
+        if not w or w in known or w in missing:
+            continue
+        (known if w in table else missing).append(w)
+    return known, missing
+
+
 def words_to_vectors(table: _Table, words: Sequence[str], *, what: str = "") -> np.ndarray:
     """Vectors of ``words`` (float64, one row each), or one :class:`MissingTokenError` naming *all* missing words."""
     missing = [w for w in words if w not in table]
@@ -488,3 +506,17 @@ def scores_heatmap(scores: FeatureScores, *, title: str = "Feature scores from l
         scores.scores, row_labels=scores.tokens, col_labels=scores.features, title=title, diverging=True,
         zmin=-bound, zmax=bound, value_name="score", col_name="feature", show_values=True,
     )
+
+
+def directions_table(scores: FeatureScores) -> pd.DataFrame:
+    """One row per feature: its example words and how well the direction separates them when each is left out."""
+    return pd.DataFrame([
+        {
+            "feature": d.feature.name,
+            "positive examples": ", ".join(d.feature.positive),
+            "negative examples": ", ".join(d.feature.negative),
+            "held-out accuracy": d.holdout_accuracy,
+            "wrong side when left out": ", ".join(d.holdout_misses) or "—",
+        }
+        for d in scores.directions
+    ])

@@ -47,10 +47,13 @@ __all__ = [
     "backward_view",
     "check_equivalence",
     "dense_heatmap",
+    "equivalence_table",
     "gradient_heatmap",
+    "numbers_table",
     "one_hot",
     "one_hot_heatmap",
     "one_hot_numbers",
+    "random_weight",
     "pair_distances",
     "similarity_side_by_side",
     "time_lookup_vs_one_hot",
@@ -157,6 +160,25 @@ def one_hot_numbers(vocab_size: int, dim: int, *, batch_tokens: int = DEFAULT_BA
     )
 
 
+def numbers_table(sizes: Sequence[tuple[str, int, int]], *, batch_tokens: int = DEFAULT_BATCH) -> pd.DataFrame:
+    """:func:`one_hot_numbers` for several ``(name, vocab_size, dim)`` as a display table (float32 sizes)."""
+    rows = []
+    for name, vocab, dim in sizes:
+        n = one_hot_numbers(vocab, dim, batch_tokens=batch_tokens)
+        rows.append({
+            "model / source": name,
+            "vocabulary (one-hot length)": n.vector_length,
+            "dense width": n.dim,
+            "zeros in a one-hot vector": f"{n.zero_fraction:.4%}",
+            "one-hot, 1 token": format_bytes(n.one_hot_token_bytes),
+            "dense, 1 token": format_bytes(n.dense_token_bytes),
+            f"one-hot, {batch_tokens:,} tokens": format_bytes(n.one_hot_batch_bytes),
+            f"dense, {batch_tokens:,} tokens": format_bytes(n.dense_batch_bytes),
+            "embedding parameters": n.parameter_count,
+        })
+    return pd.DataFrame(rows)
+
+
 # --------------------------------------------------------------------------
 # A lookup is a one-hot product (torch)
 # --------------------------------------------------------------------------
@@ -181,6 +203,16 @@ def _as_weight(weight: np.ndarray | torch.Tensor) -> torch.Tensor:
             f"the embedding matrix has a non-finite value in row {row}; a one-hot product would turn "
             "0 × inf into NaN. Use a matrix of finite numbers."
         )
+    return w
+
+
+def random_weight(vocab_size: int, dim: int, *, seed: int = 0, budget: int | None = None) -> np.ndarray:
+    """A read-only random float32 matrix (torch's ``nn.Embedding`` initialisation, N(0, 1)), memory-checked first."""
+    vocab_size = _positive_int(vocab_size, "vocab_size")
+    dim = _positive_int(dim, "dim")
+    check_fits(estimate_bytes((vocab_size, dim)), what=f"A {vocab_size:,} × {dim:,} embedding matrix", budget=budget)
+    w = torch.randn(vocab_size, dim, generator=torch.Generator().manual_seed(seed)).numpy()
+    w.setflags(write=False)
     return w
 
 
@@ -219,6 +251,25 @@ def check_equivalence(ids: Sequence[int] | np.ndarray, weight: np.ndarray | torc
     same_bytes = looked_up.contiguous().numpy().tobytes() == prod.contiguous().numpy().tobytes()
     return Equivalence(tuple(int(i) for i in arr), looked_up.numpy().copy(), prod.numpy().copy(), diff,
                        bool(torch.equal(looked_up, prod)), same_bytes)
+
+
+def equivalence_table(eq: Equivalence, labels: Sequence[str] | None = None, *, dims: int = 4) -> pd.DataFrame:
+    """Per token: its ID, the first ``dims`` values by lookup and by one-hot product, and the largest difference."""
+    if labels is not None and len(labels) != len(eq.ids):
+        raise EmbedlabError(f"{len(labels)} labels for {len(eq.ids)} token IDs; give one label per ID.")
+    d = min(dims, eq.lookup.shape[1])
+    more = "…" if eq.lookup.shape[1] > d else ""
+
+    def show(row: np.ndarray) -> str:
+        return "[" + ", ".join(f"{x:.4f}" for x in row[:d]) + (", " + more if more else "") + "]"
+
+    return pd.DataFrame({
+        "token": list(labels) if labels is not None else [str(i) for i in eq.ids],
+        "ID": list(eq.ids),
+        "nn.Embedding(ID)": [show(r) for r in eq.lookup],
+        "one_hot(ID) @ W": [show(r) for r in eq.product],
+        "max |difference|": np.abs(eq.lookup - eq.product).max(axis=1).astype(float),
+    })
 
 
 def timing_memory_needed(vocab_size: int, dim: int, batch: int) -> int:

@@ -20,6 +20,7 @@ from embedlab.features import (
     Feature,
     article_table,
     clean_grid,
+    directions_table,
     feature_direction,
     grid_heatmap,
     grid_similarity_heatmap,
@@ -28,6 +29,7 @@ from embedlab.features import (
     pca_map_figure,
     score_tokens,
     scores_heatmap,
+    split_known,
     words_to_vectors,
 )
 
@@ -370,3 +372,16 @@ def test_same_mean_refused():
 def test_repeated_tokens_scored_once(glove):
     s = score_tokens(glove, ["cat", "cat", "dog"], [READY_FEATURES["is an animal"]])
     assert s.tokens == ("cat", "dog") and any("listed twice" in w for w in s.warnings)
+
+
+def test_split_known(glove):
+    known, missing = split_known(glove, ["cat", " ", "zzqxj", "dog", "cat", "Apple", "zzqxj"])
+    assert known == ["cat", "dog", "Apple"] and missing == ["zzqxj"]
+
+
+def test_directions_table(glove):
+    s = score_tokens(glove, ["cat"], [READY_FEATURES["is a vehicle"], Feature("x", ("red", "blue"), ("dog", "cow"))])
+    df = directions_table(s)
+    assert df["feature"].tolist() == ["is a vehicle", "x"]
+    assert df["positive examples"][0] == "car, truck, bus, bicycle, motorcycle, train, boat"
+    assert df["held-out accuracy"][0] == 1.0 and df["wrong side when left out"][0] == "—"

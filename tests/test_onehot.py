@@ -20,11 +20,14 @@ from embedlab.onehot import (
     backward_view,
     check_equivalence,
     dense_heatmap,
+    equivalence_table,
     gradient_heatmap,
     one_hot,
     one_hot_heatmap,
     one_hot_numbers,
+    numbers_table,
     pair_distances,
+    random_weight,
     similarity_side_by_side,
     time_lookup_vs_one_hot,
     timing_bars,
@@ -348,3 +351,36 @@ def test_gradient_heatmap_rows():
     assert fig["layout"]["title"]["text"] == "Gradient of W: 2 of 20 rows non-zero"
     with pytest.raises(EmbedlabError, match="one label per ID"):
         gradient_heatmap(b, labels=["x"])
+
+
+def test_numbers_table_article_models():
+    df = numbers_table([("GPT-2", 50_257, 768), ("GPT-3", 50_257, 12_288)])
+    assert df["embedding parameters"].tolist() == [38_597_376, 617_558_016]
+    assert df["one-hot, 1 token"].tolist() == ["201 kB", "201 kB"]
+    assert df["dense, 1,024 tokens"].tolist() == ["3.1 MB", "50.3 MB"]
+    assert df["zeros in a one-hot vector"].tolist() == ["99.9980%", "99.9980%"]
+
+
+def test_random_weight_seeded_read_only_and_guarded(no_allocation):
+    with pytest.raises(ResourceError, match="A 50,257 × 768 embedding matrix"):
+        random_weight(50_257, 768, budget=1_000)
+
+
+def test_random_weight_values():
+    a, b, c = random_weight(30, 4, seed=5), random_weight(30, 4, seed=5), random_weight(30, 4, seed=6)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    assert a.dtype == np.float32 and not a.flags.writeable
+    np.testing.assert_array_equal(a, torch.randn(30, 4, generator=torch.Generator().manual_seed(5)).numpy())
+
+
+def test_equivalence_table():
+    w = random_weight(100, 8, seed=1)
+    e = check_equivalence([1, 5, 1], w)
+    df = equivalence_table(e, ["a", "b", "a"], dims=2)
+    assert df["ID"].tolist() == [1, 5, 1]
+    assert df["max |difference|"].tolist() == [0.0, 0.0, 0.0]
+    assert df["nn.Embedding(ID)"][0] == f"[{w[1, 0]:.4f}, {w[1, 1]:.4f}, …]"
+    assert df["one_hot(ID) @ W"][0] == df["nn.Embedding(ID)"][0]
+    with pytest.raises(EmbedlabError, match="one label per ID"):
+        equivalence_table(e, ["a"])
