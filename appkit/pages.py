@@ -24,6 +24,8 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("pages/onehot.py", "One-hot vs dense", "🧮", "one-hot"),
     PageInfo("pages/features.py", "Features", "🎛️", "features"),
     PageInfo("pages/train.py", "Train", "🏋️", "train"),
+    PageInfo("pages/positions.py", "Into the model: positions", "📍", "positions"),
+    PageInfo("pages/model_sizes.py", "Model sizes", "📏", "model-sizes"),
 )
 
 
