@@ -49,6 +49,8 @@ __all__ = [
     "ARTICLE_VALUES",
     "READY_FEATURES",
     "Feature",
+    "add_feature",
+    "remove_features",
     "FeatureDirection",
     "FeatureGrid",
     "FeatureScores",
@@ -190,6 +192,31 @@ def clean_grid(grid: pd.DataFrame, *, token_column: str = "token") -> FeatureGri
         )
     values.setflags(write=False)
     return FeatureGrid(tuple(tokens), tuple(features), values, tuple(warns))
+
+
+def add_feature(grid: pd.DataFrame, name: str, *, token_column: str = "token", value: float = 0.0) -> pd.DataFrame:
+    """A copy of ``grid`` with a new feature column ``name`` filled with ``value``.
+
+    Refused: a blank name, or one that is already a column (or the token column).
+    """
+    name = (name or "").strip()
+    if not name:
+        raise EmbedlabError("Type a name for the new feature, e.g. 'can fly'.")
+    if name in [str(c).strip() for c in grid.columns]:
+        raise EmbedlabError(f"There is already a column called {name!r}. Choose another name.")
+    out = grid.copy()
+    out[name] = float(value)
+    return out
+
+
+def remove_features(grid: pd.DataFrame, names: Sequence[str], *, token_column: str = "token") -> pd.DataFrame:
+    """A copy of ``grid`` without the feature columns ``names`` (the token column cannot be removed)."""
+    if token_column in names:
+        raise EmbedlabError(f"The {token_column!r} column holds the token names and cannot be removed.")
+    unknown = [n for n in names if n not in grid.columns]
+    if unknown:
+        raise EmbedlabError(f"No feature called {unknown[0]!r} in the grid.")
+    return grid.drop(columns=list(names))
 
 
 def grid_heatmap(grid: FeatureGrid, *, title: str = "Hand-made feature vectors") -> go.Figure:

@@ -18,6 +18,7 @@ from embedlab.features import (
     ARTICLE_VALUES,
     READY_FEATURES,
     Feature,
+    add_feature,
     article_table,
     clean_grid,
     directions_table,
@@ -27,6 +28,7 @@ from embedlab.features import (
     parse_words,
     pca_map,
     pca_map_figure,
+    remove_features,
     score_tokens,
     scores_heatmap,
     split_known,
@@ -385,3 +387,24 @@ def test_directions_table(glove):
     assert df["feature"].tolist() == ["is a vehicle", "x"]
     assert df["positive examples"][0] == "car, truck, bus, bicycle, motorcycle, train, boat"
     assert df["held-out accuracy"][0] == 1.0 and df["wrong side when left out"][0] == "—"
+
+
+def test_add_and_remove_features():
+    df = article_table()
+    df2 = add_feature(df, "  can fly ")
+    assert list(df2.columns)[-1] == "can fly" and df2["can fly"].tolist() == [0.0, 0.0, 0.0]
+    assert "can fly" not in df.columns  # a copy
+    g = clean_grid(df2)
+    assert g.features[-1] == "can fly" and g.values.shape == (3, 6)
+    df3 = remove_features(df2, ["is edible", "can fly"])
+    assert list(df3.columns) == ["token", "has a tail", "is an animal", "is a pet", "is a fruit"]
+    for bad, match in [("", "Type a name"), ("is a pet", "already a column"), ("token", "already a column")]:
+        with pytest.raises(EmbedlabError, match=match):
+            add_feature(df, bad)
+    with pytest.raises(EmbedlabError, match="cannot be removed"):
+        remove_features(df, ["token"])
+    with pytest.raises(EmbedlabError, match="No feature called 'wings'"):
+        remove_features(df, ["wings"])
+    # Removing every feature leaves an empty grid, which clean_grid refuses with its message.
+    with pytest.raises(EmbedlabError, match="grid is empty"):
+        clean_grid(remove_features(df, list(ARTICLE_FEATURES)))
