@@ -6,7 +6,10 @@ import streamlit as st
 
 from appkit import pages, shell, sidebar, state
 
-st.set_page_config(page_title="embedlab", page_icon="🧮", layout="wide")
+st.set_page_config(
+    page_title="embedlab", page_icon="🧮", layout="wide",
+    initial_sidebar_state="collapsed" if st.query_params.get("presenter") == "1" else "auto",
+)
 logging.getLogger("streamlit").setLevel(logging.ERROR)
 
 # position="hidden" plus client.showSidebarNavigation=false: we draw our own menu

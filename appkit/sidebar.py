@@ -1,8 +1,26 @@
-"""The shared sidebar: our own page menu and app-wide settings."""
+"""The shared sidebar: our own page menu, presenter mode, and lesson files."""
 
 from __future__ import annotations
 
 import streamlit as st
+
+from embedlab import lesson, urlstate
+
+from . import state
+
+PRESENTER_CSS = """
+<style>
+html, .stApp { font-size: 21px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 1.15rem; }
+[data-testid="stMetricValue"] { font-size: 2.6rem; }
+.el-spans { font-size: 1.7rem !important; }
+[data-testid="stDataFrame"] { max-width: 900px; }
+</style>
+"""
+
+
+def presenter_on() -> bool:
+    return bool(state.param("presenter", False, urlstate.flag))
 
 
 def render(nav_pages: list) -> None:
@@ -11,6 +29,29 @@ def render(nav_pages: list) -> None:
         st.caption("How language models turn text into vectors: text → tokens → IDs → vectors → maps.")
         for page in nav_pages:
             st.page_link(page)
+        st.divider()
+        state.widget(st.toggle, "Presenter mode", "presenter", scope="sidebar", default=False,
+                     parse=urlstate.flag,
+                     help="Larger type and markers for a projector; the sidebar starts collapsed.")
+        with st.expander("Lesson file"):
+            st.caption("Save everything on screen (text, settings, word lists) as a file, "
+                       "or open one a teacher sent. The page's address is a shareable link too.")
+            st.download_button("Download lesson (.json)", lesson.dump_lesson(state.lesson_values()),
+                               file_name="embedlab-lesson.json", mime="application/json",
+                               key="w.sidebar.lesson_download")
+            up = st.file_uploader("Open a lesson file", type=["json"], key="w.sidebar.lesson_upload")
+            if up is not None and state.get_raw("lesson.loaded_id") != up.file_id:
+                state.put("lesson.loaded_id", up.file_id)
+                try:
+                    values, notes = lesson.load_lesson(up.getvalue()[: lesson.MAX_BYTES + 1], state.lesson_parsers())
+                except lesson.FileFormatError as e:
+                    st.error(str(e), icon="⚠️")
+                else:
+                    state.apply_values(values)
+                    state.add_notes(notes + [f"Lesson file opened: {len(values)} setting(s) restored."])
+                    st.rerun()
+        if presenter_on():
+            st.html(PRESENTER_CSS)
         st.divider()
         st.caption(
             "Works offline. Tokenizers: tiktoken (verified local files). "

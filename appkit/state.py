@@ -145,3 +145,29 @@ def _to_url(value: Any) -> str | None:
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     return None
+
+
+def lesson_values() -> dict[str, Any]:
+    """Every restorable value of this session (for a lesson file)."""
+    return {k: get(k) for k, p in _REGISTRY.items() if p.parse is not None and PREFIX + k in st.session_state}
+
+
+def lesson_parsers() -> dict[str, Callable[[str], Any] | None]:
+    return {k: p.parse for k, p in _REGISTRY.items()}
+
+
+def apply_values(values: dict[str, Any]) -> None:
+    """Store restored values and drop the widgets' own copies so they re-seed from them."""
+    for key, value in values.items():
+        put(key, value)
+        for wkey in [k for k in st.session_state if isinstance(k, str) and k.startswith("w.") and k.endswith("." + key)]:
+            del st.session_state[wkey]
+
+
+def get_raw(key: str, default: Any = None) -> Any:
+    """A stored value that was never declared (internal bookkeeping)."""
+    return st.session_state.get(PREFIX + key, default)
+
+
+def add_notes(notes: list[str]) -> None:
+    st.session_state.setdefault(_NOTES, []).extend(notes)
