@@ -26,6 +26,7 @@ import io
 import json
 import os
 import struct
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -135,6 +136,8 @@ def read_embedding_file(
     """
     path = None if isinstance(file, (bytes, bytearray, memoryview)) else Path(file)
     label = filename or (path.name if path is not None else "upload")
+    if path is not None and not path.is_file():
+        raise FileFormatError(f"{path} is not a file.")
     fmt = format or FORMATS.get(Path(label).suffix.lower())
     if fmt is None:
         raise FileFormatError(
@@ -143,8 +146,6 @@ def read_embedding_file(
         )
     if fmt not in set(FORMATS.values()):
         raise FileFormatError(f"unknown format {fmt!r}; choose one of {', '.join(sorted(set(FORMATS.values())))}.")
-    if path is not None and not path.is_file():
-        raise FileFormatError(f"{path} is not a file.")
     size = path.stat().st_size if path is not None else len(file)  # type: ignore[arg-type]
     if size == 0:
         raise FileFormatError(f"{label!r} is empty.")
@@ -249,7 +250,11 @@ def _parse_word_vectors(text: str, label: str) -> tuple[list[str], np.ndarray]:
         if dim_h >= 1 and len(numbered[1][1].split()) >= dim_h + 1:
             expected_rows, dim, body = rows_h, dim_h, numbered[1:]
     if dim is None:
-        dim = len(body[0][1].split()) - 1
+        # The most common field count: a few tokens may contain spaces (GloVe 840B has ". . .").
+        # A space only ever adds fields, so a tie goes to the smaller count.
+        counts = Counter(len(ln.split()) for _, ln in body[:1000])
+        top = max(counts.values())
+        dim = min(c for c, n in counts.items() if n == top) - 1
         if dim < 1:
             raise FileFormatError(
                 f"{label!r} line {body[0][0]} has no numbers after the token; expected 'token v1 v2 ...'."
@@ -282,7 +287,7 @@ def _fast_word_vectors(body: list[tuple[int, str]], dim: int) -> tuple[list[str]
         )
     except (ValueError, pd.errors.ParserError):  # ragged rows, tokens with spaces, ...
         return None
-    if df.shape != (len(body), dim + 1) or not all(np.issubdtype(t, np.number) for t in df.dtypes.iloc[1:]):
+    if df.shape != (len(body), dim + 1) or not all(pd.api.types.is_numeric_dtype(t) for t in df.dtypes.iloc[1:]):
         return None
     vectors = df.iloc[:, 1:].to_numpy(dtype=np.float32)
     if not np.isfinite(vectors).all():
@@ -363,13 +368,21 @@ def _pickle_refused(label: str, exc: Exception) -> FileFormatError:
 
 
 def _read_npy(src: Path | bytes, label: str) -> np.ndarray:
+    if isinstance(src, Path):
+        with open(src, "rb") as f:
+            magic = f.read(6)
+    else:
+        magic = src[:6]
+    if magic != b"\x93NUMPY":  # np.load would otherwise try the bytes as a pickle
+        raise FileFormatError(f"{label!r} is not a readable .npy array (no \\x93NUMPY signature); save it with np.save.")
     try:
         # A path is memory-mapped: a large table costs no RAM until it is read.
         arr = np.load(src, mmap_mode="r", allow_pickle=False) if isinstance(src, Path) else np.load(
             io.BytesIO(src), allow_pickle=False
         )
     except ValueError as exc:
-        if "pickle" in str(exc).lower():
+        # Object arrays: "contains pickled data" (bytes) or "Python objects in dtype" (mmap).
+        if "pickle" in str(exc).lower() or "python objects" in str(exc).lower():
             raise _pickle_refused(label, exc) from exc
         raise FileFormatError(f"{label!r} is not a readable .npy array: {exc}") from exc
     except (OSError, EOFError) as exc:
@@ -497,6 +510,15 @@ def _read_torch(src: Path | bytes, label: str, tensor: str | None) -> tuple[np.n
     return _matrix(t.detach().to(torch.float32).numpy(), label, "the tensor"), tokens
 
 
+def _decimal(x: float) -> str:
+    """Nine significant digits (float32 reads back exactly), never a bare integer.
+
+    With a decimal point, no row such as ``1 1`` can be taken for a word2vec ``rows dims`` header.
+    """
+    s = f"{x:.9g}"
+    return s + ".0" if s.lstrip("-").isdigit() else s
+
+
 # -- writing -----------------------------------------------------------------------------
 
 
@@ -504,7 +526,7 @@ def save_embeddings(table: EmbeddingTable, path: str | os.PathLike[str], *, form
     """Write ``table`` so that :func:`read_embedding_file` gives the same rows and labels back.
 
     Text formats store float32 with 9 significant digits, which reads back
-    bit-for-bit. Tokens that a format cannot hold (a newline in a ``.txt``
+    bit-for-bit. Tokens that a format cannot hold (a space in a ``.txt``
     token, say) are refused with the name of a format that can.
     """
     path = Path(path)
@@ -514,25 +536,33 @@ def save_embeddings(table: EmbeddingTable, path: str | os.PathLike[str], *, form
     vectors = np.asarray(table.vectors, dtype=np.float32)
     if fmt in ("text", "vec"):
         for tok in table.tokens:
-            if not tok or tok != tok.strip() or "\n" in tok or "\r" in tok:
+            # One whitespace-free word per line is the only layout every GloVe/word2vec reader agrees on.
+            if tok.split() != [tok]:
                 raise EmbedlabError(
-                    f"token {tok!r} cannot be stored in a {path.suffix} file (empty, edge whitespace or a line break); "
+                    f"token {tok!r} cannot be stored in a {path.suffix} file (it is empty or contains whitespace); "
                     "save as .csv, .npz or .safetensors instead."
                 )
         with open(path, "w", encoding="utf-8", newline="\n") as f:
             if fmt == "vec":
                 f.write(f"{len(table)} {table.dim}\n")
             for tok, row in zip(table.tokens, vectors):
-                f.write(tok + " " + " ".join(f"{x:.9g}" for x in row.tolist()) + "\n")
+                f.write(tok + " " + " ".join(_decimal(x) for x in row.tolist()) + "\n")
     elif fmt in ("csv", "tsv"):
         with open(path, "w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+            # The default "\r\n" terminator makes csv quote any field with \r or \n in it.
+            w = csv.writer(f, delimiter="," if fmt == "csv" else "\t")
             w.writerow(["token", *(f"d{j}" for j in range(table.dim))])
             for tok, row in zip(table.tokens, vectors):
                 w.writerow([tok, *(f"{x:.9g}" for x in row.tolist())])
     elif fmt == "npy":
         np.save(path, vectors, allow_pickle=False)
     elif fmt == "npz":
+        for tok in table.tokens:
+            if tok.endswith("\x00"):  # numpy string arrays drop trailing NULs (GPT-2 token 188 is "\x00")
+                raise EmbedlabError(
+                    f"token {tok!r} ends with a NUL character, which .npz string arrays drop; "
+                    "save as .safetensors or .csv instead."
+                )
         # A file name without .npz would get one appended by numpy: write through a handle instead.
         with open(path, "wb") as f:
             np.savez(f, vectors=vectors, tokens=np.array(table.tokens, dtype=str))
