@@ -13,6 +13,15 @@ from .errors import (
     OfflineError,
     ResourceError,
 )
+from .embeddings import (
+    METRICS,
+    SOURCES,
+    EmbeddingTable,
+    glove_6b_50d,
+    load_embeddings,
+    normalise_word,
+    random_embeddings,
+)
 from .figures import cosine_similarity_matrix, heatmap, similarity_heatmap
 from .memory import check_fits, estimate_bytes, format_bytes
 from .palette import MARKER_COLOURS, SPAN_COLOURS
