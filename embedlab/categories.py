@@ -65,7 +65,7 @@ CATEGORIES: dict[str, list[str]] = {
     "capitals": [capital for _, capital in _COUNTRY_CAPITAL],
     "colours": [
         "red", "blue", "green", "yellow", "purple", "pink", "brown", "black", "white", "grey",
-        "violet", "crimson", "turquoise", "beige", "magenta", "scarlet", "maroon", "indigo", "lavender", "cyan",
+        "violet", "crimson", "turquoise", "beige", "scarlet", "maroon", "indigo", "lavender",
     ],
     "numbers": [
         "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
