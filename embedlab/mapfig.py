@@ -24,6 +24,7 @@ about 1.5 MB of JSON instead of 3.4 MB with Python lists.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import time
@@ -567,6 +568,20 @@ def _tmpl(s: str) -> str:
     return _no_fields(_plain(s))
 
 
+@functools.lru_cache(maxsize=4)
+def _safe_labels(labels: tuple[str, ...]) -> np.ndarray:
+    """Display-safe labels as an array, cached: re-colouring a 50,000-point map should not redo them.
+
+    A fixed-width str array is copied by Plotly far faster than an object
+    array; a very long label would make it huge, so then object dtype is used.
+    """
+    safe = [plotly_safe_label(s) for s in labels]
+    width = max((len(s) for s in safe), default=1)
+    out = np.array(safe, dtype=str if width * len(safe) * 4 <= 16_000_000 else object)
+    out.flags.writeable = False
+    return out
+
+
 def _marker_size(n: int, dims: int) -> float:
     size = 10 if n <= 200 else 7 if n <= 2_000 else 4.5 if n <= 20_000 else 3
     return size * (0.7 if dims == 3 else 1.0)
@@ -588,17 +603,10 @@ def _trace(dims: int, coords: np.ndarray, idx: np.ndarray | None, **kw: Any) -> 
 
 def _groups(values: np.ndarray) -> list[tuple[str, np.ndarray]]:
     """Positions of each distinct value, in order of first appearance."""
-    codes, first = {}, []
-    inv = np.empty(len(values), dtype=np.int64)
-    for i, v in enumerate(values):
-        c = codes.get(v)
-        if c is None:
-            c = codes[v] = len(first)
-            first.append(v)
-        inv[i] = c
-    order = np.argsort(inv, kind="stable")
-    bounds = np.searchsorted(inv[order], np.arange(len(first) + 1))
-    return [(str(first[g]), order[bounds[g] : bounds[g + 1]]) for g in range(len(first))]
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), sort=False)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return [(str(uniques[g]), order[bounds[g] : bounds[g + 1]]) for g in range(len(uniques))]
 
 
 def map_figure(
@@ -656,7 +664,7 @@ def map_figure(
     if selected is not None and not (0 <= int(selected) < n):
         raise EmbedlabError(f"selected point {selected} is outside 0..{n - 1}")
 
-    safe = np.array([plotly_safe_label(s) for s in labels], dtype=object)
+    safe = _safe_labels(tuple(labels))
     # customdata: [point index, ID] as an int array (sent as one base64 block).
     custom = np.stack([np.arange(n, dtype=np.int64), id_arr], axis=1)
     size = _marker_size(n, dims)

@@ -662,9 +662,9 @@ def _check_pair(high: Any, low: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _sq_dists(q: np.ndarray, x: np.ndarray, x_sq: np.ndarray) -> np.ndarray:
-    """Squared Euclidean distances (float64 for stable ranks), clipped at 0."""
-    d = (q * q).sum(1)[:, None] + x_sq[None, :] - 2.0 * (q @ x.T)
-    np.maximum(d, 0.0, out=d)
+    """Squared Euclidean distances |q - x|^2 = |q|^2 + |x|^2 - 2 q.x, clipped at 0 (in x's dtype)."""
+    d = (q * q).sum(1)[:, None] + x_sq[None, :] - 2 * (q @ x.T)
+    np.maximum(d, 0, out=d)
     return d
 
 
@@ -678,9 +678,19 @@ def _knn_rows(q_idx: np.ndarray, x: np.ndarray, x_sq: np.ndarray, k: int) -> np.
 
 
 def _chunks(n_queries: int, n: int, k: int) -> int:
-    # Keep each (chunk x n) distance block, and the (chunk x k x n) rank test,
-    # around 32 MB.
-    return max(1, min(n_queries, 4_000_000 // max(1, n * max(1, k // 4))))
+    # Each chunk holds a (chunk x n) float32 distance block and a (chunk x k x n)
+    # boolean rank test: about 16 MB and 32 MB at most.
+    return max(1, min(n_queries, 4_000_000 // n, 32_000_000 // (n * k)))
+
+
+def _high_space(h: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Float32 original space where Euclidean distance realises ``metric``, and its squared row norms.
+
+    float32 halves the memory traffic of the big (queries x n) products; the
+    ranks it gives differ from float64 ones only among near-ties.
+    """
+    hs, notes = _prepare_space(h, metric)
+    return hs, np.einsum("ij,ij->i", hs, hs), notes
 
 
 def neighbour_preservation(
@@ -689,7 +699,7 @@ def neighbour_preservation(
     *,
     k: int = 10,
     metric: str = "cosine",
-    max_points: int | None = 5_000,
+    max_points: int | None = 2_000,
     seed: int = 0,
 ) -> Preservation:
     """Share of each point's k nearest original-space neighbours that stay among its k nearest on the map.
@@ -699,8 +709,8 @@ def neighbour_preservation(
     Neighbours are always searched among *all* points; when there are more
     than ``max_points`` points, the scores are averaged over a seeded random
     sample of that many query points, and ``sampled`` and the notes say so
-    (set ``max_points=None`` to evaluate every point). Distances on the map
-    are Euclidean; in the original space they use ``metric``.
+    (``max_points=None`` evaluates every point: exact, but quadratic in n).
+    Distances on the map are Euclidean; in the original space they use ``metric``.
     """
     metric = _check_choice("metric", metric, PROJECTION_METRICS)
     h, lo = _check_pair(original, coords, k)
@@ -708,9 +718,11 @@ def neighbour_preservation(
     if 2 * k >= n:
         # Trustworthiness' normalisation is only defined for k < n/2.
         raise ProjectionError(f"k = {k} is too large for {n} points; choose k below n/2 = {n / 2:g}")
-    hs, notes = _prepare_space(h, metric)
-    hs = hs.astype(np.float64)
+    if max_points is not None and (isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 1):
+        raise ProjectionError(f"max_points must be a whole number >= 1 or None, got {max_points!r}")
+    hs, h_sq, notes = _high_space(h, metric)
     ls = np.asarray(lo, dtype=np.float64)
+    l_sq = (ls * ls).sum(1)
     if max_points is not None and n > max_points:
         rng = np.random.default_rng(seed)
         points = np.sort(rng.choice(n, size=int(max_points), replace=False))
@@ -722,11 +734,11 @@ def neighbour_preservation(
     else:
         points = np.arange(n)
         sampled = False
-    h_sq = (hs * hs).sum(1)
-    l_sq = (ls * ls).sum(1)
     kept = np.empty(len(points), dtype=np.int64)
     penalty = 0.0
     step = _chunks(len(points), n, k)
+    # One BLAS thread: the products here are skinny, where two threads showed
+    # large outliers on this shared machine (benchmarks/README-projection.md).
     with threadpool_limits(limits=1, user_api="blas"):
         for start in range(0, len(points), step):
             q = points[start : start + step]
@@ -758,6 +770,22 @@ def trustworthiness(original: Any, coords: Any, *, k: int = 10, metric: str = "e
     return neighbour_preservation(original, coords, k=k, metric=metric, max_points=None).trustworthiness
 
 
+def _nearest_to_row(x: np.ndarray, index: int, k: int, metric: str) -> np.ndarray:
+    """k nearest rows to row ``index`` of ``x`` (itself excluded), nearest first, without copying x."""
+    q = np.asarray(x[index], dtype=np.float64)
+    with threadpool_limits(limits=1, user_api="blas"):
+        dots = np.asarray(x @ q.astype(x.dtype), dtype=np.float64)
+        norms_sq = np.einsum("ij,ij->i", x, x).astype(np.float64)
+    if metric == "cosine":
+        denom = np.sqrt(norms_sq) * float(np.sqrt(q @ q))
+        d = 1.0 - np.divide(dots, denom, out=np.zeros_like(dots), where=denom > 0)
+    else:
+        d = np.maximum(norms_sq + float(q @ q) - 2.0 * dots, 0.0)
+    d[index] = np.inf
+    part = np.argpartition(d, k)[:k]
+    return part[np.argsort(d[part], kind="stable")]
+
+
 def point_preservation(original: Any, coords: Any, index: int, *, k: int = 10, metric: str = "cosine") -> PointPreservation:
     """The k nearest neighbours of point ``index`` in the original space and on the map, and how many agree."""
     metric = _check_choice("metric", metric, PROJECTION_METRICS)
@@ -765,12 +793,10 @@ def point_preservation(original: Any, coords: Any, index: int, *, k: int = 10, m
     n = h.shape[0]
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
         raise ProjectionError(f"point index {index!r} is out of range; there are {n} points (0 to {n - 1})")
-    hs, _ = _prepare_space(h, metric)
-    hs = hs.astype(np.float64)
-    ls = np.asarray(lo, dtype=np.float64)
-    q = np.array([int(index)])
-    nn_h = _knn_rows(q, hs, (hs * hs).sum(1), k)[0]
-    nn_l = _knn_rows(q, ls, (ls * ls).sum(1), k)[0]
+    if not np.issubdtype(h.dtype, np.floating):
+        h = h.astype(np.float64)
+    nn_h = _nearest_to_row(h, int(index), k, metric)
+    nn_l = _nearest_to_row(np.asarray(lo, dtype=np.float64), int(index), k, "euclidean")
     kept = int(np.isin(nn_l, nn_h).sum())
     return PointPreservation(index=int(index), k=int(k), original=nn_h, on_map=nn_l, kept=kept)
 
