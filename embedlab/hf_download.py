@@ -91,11 +91,12 @@ def load_hf_embeddings(
     repo_dir = root / "hf" / repo_id.replace("/", "--")
     entry_name = tensor or "default"
 
+    fresh = False  # a matrix written just now need not be hashed a second time
     if _COMMIT.fullmatch(revision) and _complete(repo_dir / revision / entry_name):
         entry = repo_dir / revision / entry_name  # an exact commit that is cached: no network at all
     else:
         try:
-            entry = _download(
+            entry, fresh = _download(
                 repo_id, revision=revision, tensor=tensor, encoding=encoding, endpoint=endpoint, token=token,
                 root=root, repo_dir=repo_dir, entry_name=entry_name, progress=progress, timeout=timeout,
             )
@@ -110,7 +111,7 @@ def load_hf_embeddings(
                 f"The Hugging Face Hub is not reachable; using the copy of hf:{repo_id} cached at {entry}.",
                 stacklevel=2,
             )
-    return _table_from(entry, encoding)
+    return _table_from(entry, encoding, verify=not fresh)
 
 
 # -- cache ---------------------------------------------------------------------------------
@@ -142,10 +143,10 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _table_from(entry: Path, encoding: str | None) -> EmbeddingTable:
+def _table_from(entry: Path, encoding: str | None, *, verify: bool = True) -> EmbeddingTable:
     info = json.loads((entry / "info.json").read_text(encoding="utf-8"))
     npy = entry / "vectors.npy"
-    if not npy.is_file() or _sha256(npy) != info["npy_sha256"]:
+    if not npy.is_file() or (verify and _sha256(npy) != info["npy_sha256"]):
         raise DataIntegrityError(
             f"the cached matrix {npy} is missing or damaged (sha256 differs from the one recorded at download); "
             f"delete the folder {entry} and load hf:{info['repo_id']} again."
@@ -186,7 +187,8 @@ def _download(
     entry_name: str,
     progress: Progress | None,
     timeout: float,
-) -> Path:
+) -> tuple[Path, bool]:
+    """The cache entry for ``repo_id@revision`` and whether it was downloaded just now."""
     from huggingface_hub import HfApi
 
     api = HfApi(endpoint=endpoint, token=token)
@@ -196,11 +198,12 @@ def _download(
         if not commit:
             raise FileFormatError(f"the Hub gave no commit for hf:{repo_id}@{revision}.")
         entry = repo_dir / commit / entry_name
-        if not _complete(entry):
+        fresh = not _complete(entry)
+        if fresh:
             _fetch_entry(api, repo_id, commit, tensor, encoding, info, root, entry, progress, timeout)
     _ref_file(repo_dir, revision).parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(_ref_file(repo_dir, revision), commit)
-    return entry
+    return entry, fresh
 
 
 def _fetch_entry(api, repo_id, commit, tensor, encoding, info, root, entry, progress, timeout) -> None:  # noqa: ANN001
