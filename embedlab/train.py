@@ -32,6 +32,7 @@ coordinates.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -43,6 +44,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 from scipy.linalg import orthogonal_procrustes
+from threadpoolctl import threadpool_limits
 from torch import nn
 from torch.nn import functional as F
 
@@ -106,14 +108,14 @@ class TrainConfig:
     lr: float | None = None
     #: Skip-gram: (word, context) pairs per step. Next-token: predicted tokens
     #: per step (``batch_size // context`` sequences).
-    batch_size: int = 1024
+    batch_size: int = 2048
     #: Passes over the text; ignored when ``steps`` is given.
     epochs: int = 4
     #: Exact number of optimisation steps (overrides ``epochs``).
     steps: int | None = None
     seed: int = 0
     #: Record the watched tokens' vectors every this many steps.
-    snapshot_every: int = 20
+    snapshot_every: int = 10
     #: Next-token: tokens of context per sequence (also the positional table's size).
     context: int = 16
     #: Next-token: add one causal self-attention block (with positional embeddings).
@@ -262,10 +264,13 @@ class _SkipGram(nn.Module):
 
     def forward(self, centre: torch.Tensor, ctx: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
         v = self.embed(centre)  # (B, d)
-        pos = (v * self.context(ctx)).sum(-1)  # (B,)
-        negs = torch.bmm(self.context(neg), v.unsqueeze(2)).squeeze(2)  # (B, K)
+        # The true context and the K negatives in one lookup: (B, 1+K, d).
+        u = self.context(torch.cat([ctx.unsqueeze(1), neg], dim=1))
+        scores = (u * v.unsqueeze(1)).sum(-1)  # (B, 1+K); elementwise beats bmm at this size
+        sign = torch.ones_like(scores)
+        sign[:, 1:] = -1.0  # pull the true context closer, push the negatives away
         # Summed over pairs: each pair gets the per-pair learning rate, as in word2vec.
-        return -(F.logsigmoid(pos).sum() + F.logsigmoid(-negs).sum())
+        return -F.logsigmoid(scores * sign).sum()
 
 
 class _Block(nn.Module):
@@ -330,6 +335,12 @@ def _keep_probability(counts: np.ndarray, sample: float) -> np.ndarray:
     return np.clip(np.nan_to_num(p, nan=1.0, posinf=1.0), 0.0, 1.0)
 
 
+def _unigram_table(p: np.ndarray, size: int = 1_000_000) -> torch.Tensor:
+    """word2vec's sampling table: row ``i`` fills about ``p[i] * size`` slots (at least one)."""
+    slots = np.maximum(1, np.round(p * size)).astype(np.int64)
+    return torch.from_numpy(np.repeat(np.arange(len(p), dtype=np.int64), slots))
+
+
 def _segment_of(corpus: Corpus) -> np.ndarray:
     lengths = np.diff(corpus.segments)
     return np.repeat(np.arange(len(lengths)), lengths)
@@ -381,8 +392,16 @@ class Trainer:
         watch: Sequence[str] | None = None,
         probes: Sequence[tuple[str, str]] = (("cat", "dog"), ("cat", "apple")),
         name: str | None = None,
+        threads: int | None = 1,
     ):
         config = config or TrainConfig()
+        # Native threads while training. One is the default: at this model size two
+        # threads were slower on a 2-core machine (they fight over the cores with
+        # other sessions and processes; see benchmarks/bench_train.py), and a
+        # training session should leave a core for everyone else. None: leave as is.
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+            raise EmbedlabError(f"threads={threads!r} must be a whole number of at least 1 (or None)")
+        self.threads = threads
         self.corpus = corpus
         self.name = name or corpus.name
         self.warnings: list[str] = list(corpus.warnings)
@@ -412,9 +431,12 @@ class Trainer:
             self._optims = [torch.optim.SGD(self.model.parameters(), lr=config.learning_rate)]
             self._keep_p = _keep_probability(corpus.counts.astype(np.float64), config.subsample)
             self._seg = _segment_of(corpus)
-            # Negative sampling table: unigram^0.75, as word2vec.
+            # Negative sampling: unigram^0.75, as word2vec -- through word2vec's trick of a
+            # table in which each row appears in proportion to that probability, so a draw
+            # is one randint (much faster than torch.multinomial).
             w = corpus.counts.astype(np.float64) ** 0.75
             self._neg_p = torch.from_numpy(w / w.sum())
+            self._neg_table = _unigram_table(self._neg_p.numpy())
             self._buffer = (np.zeros(0, np.int64), np.zeros(0, np.int64))
             pairs_per_epoch = self._expected_pairs()
             if pairs_per_epoch == 0:
@@ -494,6 +516,13 @@ class Trainer:
         if n is not None and n < 0:
             raise EmbedlabError(f"n={n} must be 0 or more")
         t0 = time.perf_counter()
+        limits = threadpool_limits(limits=self.threads) if self.threads else contextlib.nullcontext()
+        with limits:
+            ran, loss_sum = self._steps(n, seconds, t0)
+        self.elapsed_s += time.perf_counter() - t0
+        return self._progress(loss_sum / ran if ran else float("nan"))
+
+    def _steps(self, n: int | None, seconds: float | None, t0: float) -> tuple[int, float]:
         ran, loss_sum = 0, 0.0
         while not self.done and not self._stop.is_set() and (n is None or ran < n):
             if seconds is not None and ran and time.perf_counter() - t0 >= seconds:
@@ -506,8 +535,7 @@ class Trainer:
             ran += 1
             if self.step_count % self.config.snapshot_every == 0 or self.done:
                 self._snapshot()
-        self.elapsed_s += time.perf_counter() - t0
-        return self._progress(loss_sum / ran if ran else float("nan"))
+        return ran, loss_sum
 
     def run(self, *, every: int | None = None) -> Iterator[Progress]:
         """Train to the end (or until :meth:`stop`), yielding progress every ``every``
@@ -602,8 +630,7 @@ class Trainer:
             centre, ctx = _skipgram_pairs(ids, seg, np.ones(c.vocab_size), cfg.window, rng)
             if centre.size == 0:
                 raise EmbedlabError(f"line {line} gives no (word, context) pairs")
-            neg = torch.multinomial(self._neg_p, centre.size * cfg.negatives, replacement=True,
-                                    generator=gen).view(-1, cfg.negatives)
+            neg = self._draw_negatives(centre.size, gen)
             loss = model(torch.from_numpy(centre), torch.from_numpy(ctx), neg)
             rows, per_item = centre, centre.size
         else:
@@ -638,6 +665,11 @@ class Trainer:
                                np.random.default_rng([self.config.seed, 1]))
         return int(c.shape[0])
 
+    def _draw_negatives(self, n: int, gen: torch.Generator) -> torch.Tensor:
+        k = self.config.negatives
+        slots = torch.randint(0, len(self._neg_table), (n * k,), generator=gen)
+        return self._neg_table.index_select(0, slots).view(n, k)
+
     def _next_pairs(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         c, x = self._buffer
         while c.shape[0] < n:  # refill with the next pass over the text
@@ -655,8 +687,7 @@ class Trainer:
         if cfg.objective == "skipgram":
             c, x = self._next_pairs(cfg.batch_size)
             centre, ctx = torch.from_numpy(c), torch.from_numpy(x)
-            neg = torch.multinomial(self._neg_p, centre.shape[0] * cfg.negatives, replacement=True,
-                                    generator=self._gen).view(-1, cfg.negatives)
+            neg = self._draw_negatives(centre.shape[0], self._gen)
             # word2vec's linear decay to (almost) zero over the whole run.
             lr = cfg.learning_rate * max(1e-4, 1.0 - self.step_count / self.total_steps)
             for g in self._optims[0].param_groups:
