@@ -244,7 +244,7 @@ def test_timing_admits_the_issue_reference_size(monkeypatch):
 
 def test_backward_dense_gradient_zero_except_looked_up_rows():
     ids = [464, 3797, 3290, 464]
-    b = backward_view(ids, vocab_size=5_000, dim=8, seed=0)
+    b = backward_view(ids, vocab_size=5_000, dim=8)
     assert b.touched_rows == (464, 3290, 3797)
     assert b.row_counts == (2, 1, 1)
     assert b.nonzero_rows == b.touched_rows  # measured from the dense gradient
@@ -384,3 +384,11 @@ def test_equivalence_table():
     assert df["one_hot(ID) @ W"][0] == df["nn.Embedding(ID)"][0]
     with pytest.raises(EmbedlabError, match="one label per ID"):
         equivalence_table(e, ["a"])
+
+
+def test_zero_cells_are_white():
+    # The point of the one-hot picture is emptiness: 0 must be drawn white, not a dark colour.
+    tr = one_hot_heatmap(["a", "b"]).to_dict()["data"][0]
+    assert tr["colorscale"][0] == [0.0, "#FFFFFF"] and tr["zmin"] == 0.0
+    b = backward_view([1], vocab_size=5, dim=2)
+    assert gradient_heatmap(b).to_dict()["data"][0]["colorscale"][0] == [0.0, "#FFFFFF"]
