@@ -17,7 +17,7 @@ class PageInfo:
 
 
 PAGES: tuple[PageInfo, ...] = (
-    PageInfo("pages/home.py", "Home: the pipeline", "🏠", ""),
+    PageInfo("pages/home.py", "Home: guided tour", "🏠", ""),
     PageInfo("pages/tokens.py", "Tokens", "🔤", "tokens"),
     PageInfo("pages/embeddings.py", "Embeddings", "🧬", "embeddings"),
     PageInfo("pages/map.py", "Map", "🗺️", "map"),

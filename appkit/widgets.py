@@ -41,3 +41,11 @@ def special_toggle(*, scope: str) -> bool:
 def show_url_notes() -> None:
     for note in state.url_notes():
         st.warning(note, icon="🔗")
+
+
+def page_link(path: str, *, label: str, icon: str | None = None) -> None:
+    """A link to another page, shown only when that page exists in this build."""
+    from . import pages
+
+    if any(p.path == path for p in pages.available()):
+        st.page_link(path, label=label, icon=icon)

@@ -48,11 +48,13 @@ def token_spans_html(
     show_ids: bool = False,
     max_tokens: int = MAX_SPANS,
     large: bool = False,
+    focus: int | None = None,
 ) -> str:
     """Coloured token spans as an HTML fragment (safe: every token piece is escaped).
 
     Hovering a span shows its position, ID and bytes (``title``). Colours cycle
     through a colour-blind-safe palette by position, so neighbours differ.
+    ``focus`` (a position) gets a thick outline: the token highlighted in every view.
     """
     size = "1.6rem" if large else "1.05rem"
     parts = [
@@ -63,6 +65,8 @@ def token_spans_html(
         label = html.escape(visible_text(tok.text))
         tip = html.escape(f"#{pos} · ID {tok.id} · bytes {tok.hex}" + (" · special token" if tok.special else ""))
         border = "2px dashed #000" if tok.special else ("1px dotted #333" if tok.is_partial else "1px solid rgba(0,0,0,.15)")
+        if pos == focus:
+            border = "3px solid #000;outline:3px solid #E69F00"
         body = label
         if show_ids:
             body = (f'{label}<sub style="font-size:.6em;color:#222;margin-left:2px">{tok.id}</sub>')

@@ -1,4 +1,4 @@
-"""Home: the pipeline text → tokens → IDs → embeddings → model, with links to each page."""
+"""Home: a guided tour of the pipeline, text → tokens → IDs → lookup → map → training → model input."""
 
 import streamlit as st
 
@@ -7,56 +7,120 @@ from appkit import shell
 shell.require_app()
 
 import embedlab as el
-from appkit import cache, pages, widgets
+from appkit import cache, state, widgets
+from appkit import tour as tour_cache
+from embedlab import mapfig, positions, tour
 
 st.title("🧮 embedlab")
 st.markdown(
-    "#### How a language model turns text into vectors\n"
-    "A model cannot read letters. It cuts the text into **tokens**, swaps each token for an "
-    "**ID** from its vocabulary, looks up a **vector** (an embedding) for each ID, and feeds "
-    "those vectors to the model. Type below and follow your text through each step."
+    "#### How a language model turns text into vectors — a guided tour\n"
+    "Six steps, from the text you type to what the model actually receives. At each step, "
+    "**predict first, then reveal**: the answers are computed live, not written down."
 )
 widgets.show_url_notes()
 
-text = widgets.text_area(scope="home", label="Your text", height=80)
-enc_name = widgets.encoding_select(scope="home")
+text = widgets.text_area(scope="home", label="Your text (the tour follows it)", height=70)
 clean, _ = el.sanitize_text(text)
-toks = cache.tokens(clean[:2000], enc_name, False)
-shown = toks[:12]
+toks = cache.tokens(clean[:5000], "gpt2", False)
+shown = toks[:40]
 
-steps = st.columns(5, gap="small")
-with steps[0].container(border=True):
-    st.markdown("**1 · Text**")
-    st.code(clean[:120] + ("…" if len(clean) > 120 else "") or " ", language=None)
-with steps[1].container(border=True):
-    st.markdown("**2 · Tokens**")
-    st.html(el.token_spans_html(shown, max_tokens=12))
-    st.page_link("pages/tokens.py", label="Tokens page", icon="🔤")
-with steps[2].container(border=True):
-    st.markdown("**3 · Token IDs**")
-    st.code(str([t.id for t in shown]) + (" …" if len(toks) > 12 else ""), language=None)
-    st.caption("Just row numbers: 3797 (cat) and 3290 (dog) say nothing about cats or dogs.")
-with steps[3].container(border=True):
-    st.markdown("**4 · Embeddings**")
-    st.caption("Each ID selects one row of the embedding matrix: a vector of learned numbers. "
-               "Similar words end up with similar vectors.")
-    for page in pages.available():
-        if page.url_path in ("embeddings", "map"):
-            st.page_link(page.path, label=page.title, icon=page.icon)
-with steps[4].container(border=True):
-    st.markdown("**5 · Into the model**")
-    st.caption("The vectors (plus position information) are the input to the transformer layers.")
+n_steps = len(tour.STEPS)
+step_i = int(state.param("tour.step", 0, el.urlstate.integer(0, n_steps - 1)))
+step = tour.STEPS[step_i]
 
-st.subheader("How token embeddings are created (from the article)")
-st.markdown(
-    "1. **Initialise the embedding matrix** with random values: shape `[vocab_size, embedding_dim]`, "
-    "one row per token.\n"
-    "2. **Convert token IDs to embeddings**: the layer *looks up* the row for each ID — the same result "
-    "as multiplying a one-hot vector by the matrix, without the wasted multiplications.\n"
-    "3. **Train**: backpropagation updates only the rows of the tokens in each batch; words used in "
-    "similar contexts (cat, dog) drift together, unrelated ones (apple) apart.\n"
-    "4. **Use them as model input**: the trained vectors feed the transformer layers."
-)
-st.caption("Source: “Token Embeddings (Data Preprocessing)”, the article this app teaches from. "
-           "Its example IDs [101, 207, 450] are illustrative; GPT-2 really gives [464, 3797, 3290] "
-           "for “The cat dog”.")
+# ------------------------------------------------------------------ step navigation
+st.progress((step_i + 1) / n_steps, text=f"Step {step_i + 1} of {n_steps}")
+nav_back, nav_title, nav_next = st.columns([1, 6, 1])
+
+
+def _go(delta: int) -> None:
+    state.put("tour.step", min(max(step_i + delta, 0), n_steps - 1))
+
+
+nav_back.button("◀ Back", on_click=_go, args=(-1,), disabled=step_i == 0, key="w.home.back", width="stretch")
+nav_next.button("Next ▶", on_click=_go, args=(1,), disabled=step_i == n_steps - 1, key="w.home.next",
+                width="stretch")
+nav_title.subheader(step.title)
+st.markdown(step.lesson)
+
+# ------------------------------------------------------------------ the token highlighted in every view
+focus = None
+if shown:
+    labels = [f"{i}: {el.visible_text(t.text)}" for i, t in enumerate(shown)]
+    picked = st.pills("Highlight a token (in the spans, the matrix and the map)", labels,
+                      key=f"w.home.focus.{clean[:200]}", selection_mode="single")
+    focus = labels.index(picked) if picked in labels else None
+else:
+    st.info("Type some text above to follow it through the steps.", icon="✍️")
+
+# ------------------------------------------------------------------ each step's live view
+if step.key == "tokens":
+    st.html(el.token_spans_html(shown, focus=focus, large=True))
+    st.caption(f"{len(toks):,} tokens from {len(clean):,} characters (GPT-2's tokenizer).")
+elif step.key == "ids":
+    st.html(el.token_spans_html(shown, focus=focus, show_ids=True, large=True))
+    st.dataframe(el.token_table(shown)[["token", "id"]], hide_index=True)
+elif step.key == "lookup":
+    c1, c2 = st.columns(2)
+    with c1:
+        art = tour_cache.article_table()
+        st.plotly_chart(tour.lookup_figure(art.vectors, tour.ARTICLE_IDS,
+                                           title="nn.Embedding(6, 3), seed 123; input_ids [2, 3, 5, 1]"),
+                        width="stretch", key="home.fig.article")
+        st.caption("The outlined rows are the ones the IDs select; the output is those rows, in input order.")
+    with c2:
+        if shown:
+            rt = tour_cache.random_table()
+            rows = rt.lookup([t.id for t in shown])[:, :16]
+            st.plotly_chart(tour.lookup_figure(
+                rows, range(len(shown)), focus=focus,
+                row_labels=[f"ID {t.id} {el.visible_text(t.text)}" for t in shown],
+                title=f"Your tokens' rows of a random {len(rt):,} × {rt.dim} table (first 16 columns)"),
+                width="stretch", key="home.fig.rows")
+elif step.key == "map":
+    try:
+        coords, labels_m, cats, rows_m, mine = tour_cache.text_map(clean)
+    except el.EmbedlabError as e:
+        st.warning(f"{e}. Try words such as “cat dog apple king queen”.", icon="🗺️")
+    else:
+        selected = None
+        if focus is not None:
+            word = el.normalise_word(shown[focus].text)
+            selected = next((i for i in mine if labels_m[i] == word), None)
+        st.plotly_chart(mapfig.map_figure(coords, labels_m, ids=rows_m, categories=cats, highlight=mine,
+                                          selected=selected, title="Your words (labelled) among GloVe neighbours, PCA"),
+                        width="stretch", key="home.fig.map")
+elif step.key == "training":
+    g, rt = tour_cache.glove(), tour_cache.random_table()
+    words = ["cat", "dog", "apple", "car"]
+    c1, c2 = st.columns(2)
+    with c1:
+        ids = [el.tokenize(" " + w)[0].id for w in words]
+        st.plotly_chart(el.similarity_heatmap(rt.lookup(ids), words, title="Before training (random)"),
+                        width="stretch", key="home.fig.before")
+    with c2:
+        st.plotly_chart(el.similarity_heatmap(g.lookup([g.index_of(w) for w in words]), words,
+                                              title="After training (GloVe)"), width="stretch", key="home.fig.after")
+elif step.key == "input" and shown:
+    rt = tour_cache.random_table()
+    P = positions.sinusoidal(max(len(shown), 2), rt.dim)
+    st.plotly_chart(positions.sum_figure([el.visible_text(t.text) for t in shown], rt.lookup([t.id for t in shown]), P),
+                    width="stretch", key="home.fig.input")
+
+# ------------------------------------------------------------------ predict, then reveal
+with st.container(border=True):
+    st.markdown(f"**🤔 Predict:** {step.question}")
+    answer = st.radio("Your answer", step.choices, index=None, key=f"w.home.answer.{step.key}",
+                      label_visibility="collapsed", horizontal=True)
+    revealed_key = f"tour.revealed.{step.key}"
+    if st.button("Reveal", key=f"w.home.reveal.{step.key}", disabled=answer is None):
+        state.put(revealed_key, True)
+    if state.get_raw(revealed_key):
+        result = tour_cache.reveal(step.key)
+        if answer == result.correct:
+            st.success(f"Right! {result.explanation}", icon="✅")
+        else:
+            st.error(f"Not quite: the answer is **{result.correct}**. {result.explanation}", icon="💡")
+
+if step.page:
+    widgets.page_link(step.page, label=f"Open the {step.page_label} for more", icon="➡️")

@@ -9,7 +9,7 @@ from .conftest import (
     assert_no_exception, open_page, screenshot, set_text_area, start_server, stop_server, wait_idle,
 )
 
-PAGE_TITLES = ["Home: the pipeline", "Tokens"]
+PAGE_TITLES = ["Home: guided tour", "Tokens"]
 
 
 def test_deep_link_first_shows_page_titles(browser):
