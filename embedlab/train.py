@@ -66,6 +66,7 @@ __all__ = [
     "animation_figure",
     "axis_bound",
     "default_watch",
+    "export_files",
     "loss_figure",
     "map_figure",
     "neighbour_rows",
@@ -335,6 +336,12 @@ def _keep_probability(counts: np.ndarray, sample: float) -> np.ndarray:
     return np.clip(np.nan_to_num(p, nan=1.0, posinf=1.0), 0.0, 1.0)
 
 
+#: Tokens per chunk of text turned into skip-gram pairs at once (about 10 MB of pairs).
+_CHUNK_TOKENS = 1 << 18
+#: Next-token: at most this many logits (tokens per step × vocabulary) per step.
+_MAX_LOGITS = 1 << 24
+
+
 def _unigram_table(p: np.ndarray, size: int = 1_000_000) -> torch.Tensor:
     """word2vec's sampling table: row ``i`` fills about ``p[i] * size`` slots (at least one)."""
     slots = np.maximum(1, np.round(p * size)).astype(np.int64)
@@ -416,6 +423,12 @@ class Trainer:
                 short = max(1, len(corpus) - 1)
                 self.warnings.append(f"context {config.context} is longer than the text; using {short}.")
                 config = replace(config, context=short)
+            cap = max(config.context, _MAX_LOGITS // v // config.context * config.context)
+            if config.batch_size > cap:
+                self.warnings.append(
+                    f"batch_size {config.batch_size} with a {v:,}-token vocabulary would need "
+                    f"{config.batch_size * v:,} output scores per step; using {cap}.")
+                config = replace(config, batch_size=cap)
             if config.batch_size < config.context:
                 self.warnings.append(
                     f"batch_size {config.batch_size} is smaller than one sequence of {config.context} tokens; "
@@ -431,6 +444,8 @@ class Trainer:
             self._optims = [torch.optim.SGD(self.model.parameters(), lr=config.learning_rate)]
             self._keep_p = _keep_probability(corpus.counts.astype(np.float64), config.subsample)
             self._seg = _segment_of(corpus)
+            self._n_chunks = max(1, math.ceil(len(corpus) / _CHUNK_TOKENS))
+            self._next_chunk = 0
             # Negative sampling: unigram^0.75, as word2vec -- through word2vec's trick of a
             # table in which each row appears in proportion to that probability, so a draw
             # is one randint (much faster than torch.multinomial).
@@ -658,12 +673,21 @@ class Trainer:
             raise MissingTokenError(f"{token!r} is not in the training vocabulary of {self.corpus.name}")
         return r
 
+    def _chunk(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        # Pairs are made a chunk of the text at a time, so a 20 MB text never holds a
+        # whole pass of pairs in memory (a window cut by a chunk edge is lost: rare).
+        a = i * _CHUNK_TOKENS
+        return self.corpus.ids[a:a + _CHUNK_TOKENS], self._seg[a:a + _CHUNK_TOKENS]
+
     def _expected_pairs(self) -> int:
         # Count one pass's pairs with a separate generator, so the schedule (total
         # steps, learning-rate decay) is known before training starts.
-        c, _ = _skipgram_pairs(self.corpus.ids, self._seg, self._keep_p, self.config.window,
-                               np.random.default_rng([self.config.seed, 1]))
-        return int(c.shape[0])
+        rng = np.random.default_rng([self.config.seed, 1])
+        total = 0
+        for i in range(self._n_chunks):
+            ids, seg = self._chunk(i)
+            total += _skipgram_pairs(ids, seg, self._keep_p, self.config.window, rng)[0].shape[0]
+        return total
 
     def _draw_negatives(self, n: int, gen: torch.Generator) -> torch.Tensor:
         k = self.config.negatives
@@ -672,8 +696,10 @@ class Trainer:
 
     def _next_pairs(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         c, x = self._buffer
-        while c.shape[0] < n:  # refill with the next pass over the text
-            c2, x2 = _skipgram_pairs(self.corpus.ids, self._seg, self._keep_p, self.config.window, self._rng)
+        while c.shape[0] < n:  # refill from the next chunk of the text (then the next pass)
+            ids, seg = self._chunk(self._next_chunk)
+            self._next_chunk = (self._next_chunk + 1) % self._n_chunks
+            c2, x2 = _skipgram_pairs(ids, seg, self._keep_p, self.config.window, self._rng)
             c, x = np.concatenate([c, c2]), np.concatenate([x, x2])
         self._buffer = (c[n:], x[n:])
         return c[:n], x[:n]
@@ -950,3 +976,53 @@ def neighbour_rows(trainer: Trainer, tokens: Sequence[str], *, k: int = 5) -> li
         rows.append({"token": tok, "before training": fmt(trainer.neighbors(tok, k, initial=True)),
                      f"after {trainer.step_count:,} steps": fmt(trainer.neighbors(tok, k))})
     return rows
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def _slug(name: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "trained"
+
+
+def _vocab_line(label: str) -> str:
+    # One label per line: write the characters that would break lines/columns visibly.
+    return label.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+def export_files(trainer: Trainer, table: EmbeddingTable | None = None) -> dict[str, bytes]:
+    """The trained table as files to download, name -> bytes:
+
+    * ``<name>.safetensors`` -- every row, with the labels in its metadata; the
+      Embeddings page's file loader reads it back as the same table;
+    * ``<name>-vocabulary.txt`` -- one label per line, in row order (``\\n``,
+      ``\\t`` and ``\\\\`` written as escapes);
+    * ``vectors.tsv`` + ``metadata.tsv`` -- the TensorFlow Projector pair
+      (projector.tensorflow.org → Load), for the trained rows, with each
+      token's category.
+
+    Writers reused: :func:`embedlab.embedding_files.save_embeddings` and
+    :func:`embedlab.mapfig.projector_tsv`.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from .embedding_files import save_embeddings
+    from .mapfig import projector_tsv
+
+    table = table or trainer.to_table()
+    slug = _slug(table.name)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = save_embeddings(table, Path(tmp) / f"{slug}.safetensors")
+        st_bytes = path.read_bytes()
+    c = trainer.corpus
+    vectors, meta = projector_tsv(trainer.embeddings(), list(c.tokens),
+                                  categories=watch_groups(c, list(c.tokens)))
+    return {
+        f"{slug}.safetensors": st_bytes,
+        f"{slug}-vocabulary.txt": "".join(_vocab_line(t) + "\n" for t in table.tokens).encode("utf-8"),
+        "vectors.tsv": vectors.encode("utf-8"),
+        "metadata.tsv": meta.encode("utf-8"),
+    }

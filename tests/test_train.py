@@ -427,3 +427,54 @@ def test_snapshot_is_a_plain_record():
     s = Snapshot(3, np.zeros((2, 4)), np.zeros((2, 2)))
     assert s.probes == {}
     assert axis_bound([s]) == 0.25
+
+
+@pytest.mark.parametrize("tokenization", ["words", "gpt2"])
+def test_export_files_round_trip(tmp_path, tokenization):
+    from embedlab.embeddings import load_embeddings
+    from embedlab.train import export_files
+
+    c = teaching_corpus(tokenization=tokenization, n_sentences=200)
+    t = Trainer(c, TrainConfig(steps=5, dim=8))
+    t.step(5)
+    table = t.to_table()
+    files = export_files(t, table)
+    assert sorted(files) == ["metadata.tsv", "trained-teaching-corpus-vocabulary.txt",
+                             "trained-teaching-corpus.safetensors", "vectors.tsv"]
+    path = tmp_path / "trained-teaching-corpus.safetensors"
+    path.write_bytes(files["trained-teaching-corpus.safetensors"])
+    again = load_embeddings(str(path))
+    np.testing.assert_array_equal(again.vectors, table.vectors)
+    assert again.tokens == table.tokens
+    vocab = files["trained-teaching-corpus-vocabulary.txt"].decode().split("\n")[:-1]
+    assert len(vocab) == len(table)
+    # The Projector pair: the trained rows, one vector line per metadata line (after its header).
+    vec_lines = files["vectors.tsv"].decode().splitlines()
+    meta_lines = files["metadata.tsv"].decode().splitlines()
+    assert len(vec_lines) == c.vocab_size and meta_lines[0] == "token\tcategory"
+    row = c.index_of("cat")
+    assert meta_lines[1 + row] == f"{c.tokens[row]}\tpets"
+    np.testing.assert_allclose([float(x) for x in vec_lines[row].split("\t")], t.embeddings()[row], rtol=1e-6)
+
+
+def test_skipgram_pairs_come_chunk_by_chunk_with_the_same_schedule(monkeypatch, corpus):
+    import embedlab.train as train_mod
+
+    whole = Trainer(corpus, _cfg("skipgram", epochs=2))
+    monkeypatch.setattr(train_mod, "_CHUNK_TOKENS", 1000)
+    chunked = Trainer(corpus, _cfg("skipgram", epochs=2))
+    assert chunked._n_chunks == -(-len(corpus) // 1000) > 1
+    # A few windows are cut at chunk edges (and the random draws differ); the schedule barely changes.
+    assert abs(chunked.total_steps - whole.total_steps) <= 0.05 * whole.total_steps
+    list(chunked.run())
+    assert chunked.done and np.all(np.isfinite(chunked.losses))
+    assert np.mean(chunked.losses[-5:]) < np.mean(chunked.losses[:5])
+
+
+def test_next_token_batch_is_capped_for_big_vocabularies(monkeypatch, corpus):
+    import embedlab.train as train_mod
+
+    monkeypatch.setattr(train_mod, "_MAX_LOGITS", 64 * corpus.vocab_size)
+    t = Trainer(corpus, _cfg("next_token", batch_size=1024, steps=2))
+    assert t.config.batch_size == 64
+    assert any("output scores per step; using 64" in w for w in t.warnings)
