@@ -12,14 +12,12 @@ def metrics(at):
     return {m.label: m.value for m in at.metric}
 
 
-def test_home_renders_pipeline(app_test):
+def test_home_is_the_guided_tour(app_test):
     at = app_test()
     assert not at.exception
-    md = " ".join(m.value for m in at.markdown)
-    assert "Tokens" in md and "Token IDs" in md and "Embeddings" in md and "Into the model" in md
-    assert "Initialise the embedding matrix" in md
-    assert "[464, 3797, 3290]" in " ".join(c.value for c in at.code)
-    assert 'data-id="3797"' in at.html[0].value
+    assert at.subheader[0].value == "1 · Text becomes tokens"
+    assert "Step 1 of 6" in at.get("progress")[0].proto.text
+    assert 'data-id="3797"' in at.html[0].value  # the article's "The cat dog", as GPT-2 tokens
 
 
 def test_tokens_defaults_are_the_article_example(app_test):
