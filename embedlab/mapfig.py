@@ -57,12 +57,17 @@ __all__ = [
     "points_list",
     "points_all",
     "merge_point_sets",
+    "sample_point_set",
     "TOKEN_PROPERTIES",
     "token_property",
     "read_metadata",
     "metadata_values",
     "search_labels",
     "MapArrow",
+    "MapNeighbours",
+    "analogy_arrows",
+    "find_point",
+    "map_neighbours",
     "MAX_LABELLED_POINTS",
     "map_figure",
     "honesty_figure",
@@ -139,6 +144,51 @@ class PointSet:
         """Index of table row ``row`` among the points, or None."""
         hits = np.flatnonzero(np.asarray(self.rows) == int(row))
         return int(hits[0]) if hits.size else None
+
+    def positions_of(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Indices among the points of those table ``rows`` that are on the map (others are skipped)."""
+        want = np.asarray(rows, dtype=np.int64)
+        if not len(self.rows) or not want.size:
+            return np.empty(0, dtype=np.int64)
+        order = np.argsort(self.rows, kind="stable")
+        sorted_rows = self.rows[order]
+        at = np.clip(np.searchsorted(sorted_rows, want), 0, len(sorted_rows) - 1)
+        found = sorted_rows[at] == want
+        return np.unique(order[at[found]])
+
+    def subset(self, positions: Sequence[int] | np.ndarray, *, description: str, note: str = "") -> PointSet:
+        """The points at ``positions`` (in that order)."""
+        pos = np.asarray(positions, dtype=np.int64)
+        rows = self.rows[pos]
+        rows.flags.writeable = False
+        return PointSet(
+            rows=rows, labels=tuple(self.labels[i] for i in pos), categories=tuple(self.categories[i] for i in pos),
+            description=description, notes=self.notes + ((note,) if note else ()), missing=self.missing,
+        )
+
+
+def sample_point_set(points: PointSet, size: int, *, seed: int = 0, keep: Sequence[int] = ()) -> PointSet:
+    """A reproducible random sample of ``size`` points, always including the positions in ``keep``.
+
+    Used only when the user chooses "run on a sample"; the description and a
+    note say how many of how many points are shown, so nothing is sampled silently.
+    """
+    n = len(points)
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 3:
+        raise EmbedlabError(f"sample size must be a whole number >= 3, got {size!r}")
+    if size >= n:
+        return points
+    keep_arr = np.unique(np.asarray(keep, dtype=np.int64))
+    keep_arr = keep_arr[(keep_arr >= 0) & (keep_arr < n)][:size]
+    rest = np.setdiff1d(np.arange(n), keep_arr, assume_unique=True)
+    rng = np.random.default_rng(seed)
+    extra = rng.choice(rest, size=size - len(keep_arr), replace=False)
+    pos = np.sort(np.concatenate([keep_arr, extra]))
+    kept = f"; your text's {len(keep_arr)} token(s) are always included" if len(keep_arr) else ""
+    return points.subset(
+        pos, description=f"a random sample of {size:,} of {n:,} points from {points.description}",
+        note=f"Showing a random sample of {size:,} of the {n:,} points (seed {seed}){kept}.",
+    )
 
 
 def _make(
@@ -392,6 +442,75 @@ def point_set(table: EmbeddingTable, kind: str, **options: Any) -> PointSet:
         return funcs[kind](table, **options)
     except TypeError as e:  # a wrong option name
         raise EmbedlabError(f"point set {kind!r}: {e}") from None
+
+
+# =========================================================================== finding things on a map
+
+
+def find_point(token: str, labels: Sequence[str], *, table: EmbeddingTable | None = None,
+               points: PointSet | None = None) -> int | None:
+    """Position of ``token`` among the map's points: an exact label first, then the table's own lookup
+    (normalised for word-level tables, so "Cat" finds "cat")."""
+    for i, lab in enumerate(labels):
+        if lab == token:
+            return i
+    if table is not None and points is not None:
+        row = table.index_of(token)
+        if row is not None:
+            hit = points.positions_of([row])
+            if hit.size:
+                return int(hit[0])
+    return None
+
+
+@dataclass(frozen=True)
+class MapNeighbours:
+    """A token's nearest neighbours in the original space, and where they are on the map."""
+
+    tokens: tuple[str, ...]
+    scores: tuple[float, ...]
+    #: For each neighbour, its position among the map's points (None: not on this map).
+    positions: tuple[int | None, ...]
+
+    @property
+    def on_map(self) -> list[int]:
+        return [p for p in self.positions if p is not None]
+
+    @property
+    def missing(self) -> int:
+        return sum(p is None for p in self.positions)
+
+    def table(self, *, score_name: str = "cosine similarity") -> pd.DataFrame:
+        from .tokens_view import visible_text
+
+        return pd.DataFrame({
+            "token": [visible_text(t) for t in self.tokens],
+            score_name: np.round(np.asarray(self.scores, dtype=float), 4),
+            "on this map": ["yes" if p is not None else "—" for p in self.positions],
+        })
+
+
+def map_neighbours(table: EmbeddingTable, token: str, *, k: int = 10, metric: str = "cosine",
+                   labels: Sequence[str] = (), points: PointSet | None = None) -> MapNeighbours:
+    """``table.neighbors(token)`` over the whole table, located on the current map (by row, else by label)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # k above the table size is clamped; the table says how many it found
+        found = table.neighbors(token, k=k, metric=metric)
+    positions = [find_point(tok, labels, table=table, points=points) if (labels or points) else None
+                 for tok, _ in found]
+    return MapNeighbours(tokens=tuple(t for t, _ in found), scores=tuple(float(s) for _, s in found),
+                         positions=tuple(positions))
+
+
+def analogy_arrows(table: EmbeddingTable, points: PointSet, a: str, b: str, c: str, answer: str) -> list[MapArrow]:
+    """Arrows b -> a and c -> answer (a - b + c = answer), when all four words are on the map."""
+    pos = [find_point(w, points.labels, table=table, points=points) for w in (a, b, c, answer)]
+    if any(p is None for p in pos):
+        return []
+    pa, pb, pc, pd_ = pos
+    return [MapArrow(pb, pa, f"{b} → {a}"), MapArrow(pc, pd_, f"{c} → {answer}", colour="#D55E00")]
 
 
 # =========================================================================== colouring data
@@ -725,7 +844,7 @@ def map_figure(
     overlay(mt, f"search matches ({mt.size})", {"size": size + 8, "symbol": "circle-open", "color": _MATCH_COLOUR,
                                                 "line": {"width": 2, "color": _MATCH_COLOUR}},
             labelled=mt.size <= MAX_LABELLED_POINTS)
-    overlay(hl, "your text", {"size": size + 5, "color": _TEXT_COLOUR, "line": {"width": 1.5, "color": _HIGHLIGHT}})
+    overlay(hl, "in your text", {"size": size + 5, "color": _TEXT_COLOUR, "line": {"width": 1.5, "color": _HIGHLIGHT}})
     if selected is not None:
         sel_label = plotly_safe_label(labels[int(selected)])
         nb = nb[nb != int(selected)]
@@ -932,7 +1051,9 @@ def coordinates_csv(
     for j, c in enumerate(_coord_names(xy.shape[1])):
         df[c] = xy[:, j]
     # repr-exact floats: the import gives back the same coordinates.
-    return df.to_csv(index=False, lineterminator="\n", float_format="%.9g")
+    # Every text field is quoted: a label may hold a comma, a quote, or a bare \r that
+    # minimal quoting (which only looks for \n) would leave to break the row.
+    return df.to_csv(index=False, lineterminator="\n", float_format="%.9g", quoting=csv.QUOTE_NONNUMERIC)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from embedlab.mapfig import (
     projector_tsv,
     read_coordinates_csv,
     read_metadata,
+    sample_point_set,
     search_labels,
     token_property,
 )
@@ -323,7 +324,7 @@ def test_highlight_selection_neighbours_isolate_and_search(animal_fruit_map):
                      neighbours=[dog, cat], isolate=True, matches=[dog, apple])
     d = fig.to_dict()
     names = [t["name"] for t in d["data"]]
-    assert names == ["animals", "fruits", "search matches (2)", "your text", "neighbours of cat", "selected: cat"]
+    assert names == ["animals", "fruits", "search matches (2)", "in your text", "neighbours of cat", "selected: cat"]
     assert {t["marker"]["color"] for t in d["data"][:2]} == {"#BBBBBB"}  # context greyed, not hidden
     assert all(t["opacity"] == 0.35 for t in d["data"][:2])
     assert arr(d["data"][4]["customdata"])[:, 0].tolist() == [dog]  # the selected point is not its own neighbour
@@ -446,7 +447,7 @@ def test_honesty_figure_bars_lines_and_selected(glove, animal_fruit_map):
 def test_coordinates_csv_round_trip_with_ids_and_categories(animal_fruit_map):
     ps, coords = animal_fruit_map
     text = coordinates_csv(coords, ps.labels, ids=ps.rows, categories=ps.categories)
-    assert text.splitlines()[0] == "token,id,category,x,y"
+    assert text.splitlines()[0] == "\"token\",\"id\",\"category\",\"x\",\"y\""
     back = read_coordinates_csv(text.encode())
     assert back.labels == ps.labels and back.categories == ps.categories
     np.testing.assert_array_equal(back.ids, ps.rows)
@@ -522,3 +523,38 @@ def test_plot_config_for_high_resolution_png():
 def test_figures_are_plotly_figures(animal_fruit_map):
     ps, coords = animal_fruit_map
     assert isinstance(map_figure(coords, ps.labels), go.Figure)
+
+
+def test_positions_subset_and_sampling(glove):
+    cats = points_categories(glove, ["animals", "fruits"])
+    text = points_from_text(glove, "my cat likes apple pie")
+    merged = merge_point_sets(cats, text)
+    pos = merged.positions_of(text.rows)
+    assert sorted(merged.labels[i] for i in pos) == sorted(text.labels)
+    assert merged.positions_of([10**6]).tolist() == []
+    sample = sample_point_set(merged, 20, seed=3, keep=pos)
+    assert len(sample) == 20 and set(text.rows.tolist()) <= set(sample.rows.tolist())
+    assert "random sample of 20 of the" in sample.notes[-1] and "always included" in sample.notes[-1]
+    again = sample_point_set(merged, 20, seed=3, keep=pos)
+    assert sample.rows.tolist() == again.rows.tolist()
+    assert sample_point_set(merged, 10_000) is merged
+    assert [sample.labels[i] for i in range(3)] == [glove.tokens[r] for r in sample.rows[:3]]
+
+
+def test_find_point_map_neighbours_and_analogy_arrows(glove):
+    from embedlab.mapfig import analogy_arrows, find_point, map_neighbours
+
+    ps = points_categories(glove, ["animals", "family"])
+    assert find_point("cat", ps.labels) == 0
+    assert find_point("Cat", ps.labels) is None and find_point("Cat", ps.labels, table=glove, points=ps) == 0
+    nb = map_neighbours(glove, "cat", k=10, labels=ps.labels, points=ps)
+    assert list(nb.tokens) == [t for t, _ in glove.neighbors("cat", k=10)]
+    dog = ps.labels.index("dog")
+    assert nb.positions[nb.tokens.index("dog")] == dog and dog in nb.on_map
+    assert nb.missing == sum(t not in ps.labels for t in nb.tokens) and nb.missing > 0  # "cats" is not a category word
+    df = nb.table()
+    assert list(df.columns) == ["token", "cosine similarity", "on this map"] and df["on this map"].iloc[0] == "yes"
+    fam = points_list(glove, "king, man, woman, queen, apple")
+    arrows = analogy_arrows(glove, fam, "king", "man", "woman", "queen")
+    assert [(a.start, a.end) for a in arrows] == [(1, 0), (2, 3)] and arrows[0].label == "man → king"
+    assert analogy_arrows(glove, fam, "king", "man", "woman", "princess") == []
