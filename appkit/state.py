@@ -26,6 +26,7 @@ from embedlab.urlstate import ParamError
 PREFIX = "el."
 _NOTES = "el._url_notes"
 _ACTIVE = "el._active_params"
+_OPENED_WITH = "el._opened_with"
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,9 @@ def param(key: str, default: Any, parse: Callable[[str], Any] | None = None, *, 
 
 
 def _from_url(p: Param) -> Any:
-    raw = st.query_params.get(p.key) if p.in_url and p.parse is not None else None
+    # The link the session opened with (a snapshot: later runs rewrite the URL).
+    opened = st.session_state.get(_OPENED_WITH, {})
+    raw = opened.get(p.key) if p.in_url and p.parse is not None else None
     if raw is None:
         return p.default
     try:
@@ -115,7 +118,10 @@ def url_notes() -> list[str]:
 
 
 def begin_run() -> None:
-    """Call at the start of every run (app.py): forget which params the last page used."""
+    """Call at the start of every run (app.py): remember the link the session opened
+    with (first run only), and forget which params the last page used."""
+    if _OPENED_WITH not in st.session_state:
+        st.session_state[_OPENED_WITH] = {k: st.query_params.get(k) for k in st.query_params}
     st.session_state[_ACTIVE] = set()
 
 
