@@ -26,7 +26,8 @@ st.caption(
     "An embedding layer is a lookup table: row *i* of a matrix is the vector for token ID *i*. "
     "In a trained table, words used alike get rows that point the same way — so nearness means something."
 )
-widgets.show_url_notes()
+# Link values are read as each widget is declared, further down: show their notes here once all are read.
+url_notes = st.container()
 
 c_src, c_enc = st.columns([3, 2])
 with c_src:
@@ -151,3 +152,6 @@ with st.expander("🔥 The article's PyTorch example: nn.Embedding(6, 3) with se
                     width="stretch", key="embeddings.fig.pt_out")
         st.caption("The same numbers PyTorch prints. Untrained: the values are random draws from N(0, 1); "
                    "training would move them so that related tokens end up close.")
+
+with url_notes:
+    widgets.show_url_notes()
