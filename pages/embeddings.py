@@ -1,5 +1,7 @@
 """Embeddings: token IDs pick rows of a matrix; the rows of a trained matrix carry meaning."""
 
+import warnings
+
 import streamlit as st
 
 from appkit import shell
@@ -77,10 +79,14 @@ with n3:
     metric = state.widget(st.selectbox, "Measure", "embeddings.metric", scope=SCOPE, default="cosine",
                           parse=el.urlstate.choice(el.METRICS), options=list(el.METRICS))
 try:
-    near = table.neighbors(query, k=k, metric=metric)
+    with warnings.catch_warnings(record=True) as clamped:  # k beyond the table: clamped, and said so
+        warnings.simplefilter("always")
+        near = table.neighbors(query, k=k, metric=metric)
 except el.EmbedlabError as e:
     st.error(str(e), icon="⚠️")
 else:
+    for w in clamped:
+        st.warning(str(w.message), icon="✂️")
     st.plotly_chart(neighbors_figure(near, query=query, metric=metric), width="stretch", key="embeddings.fig.nn")
     if state.get("source") == "random":
         st.caption("This table is untrained: its neighbours are random. Switch to GloVe to see meaning.")
@@ -94,10 +100,14 @@ with a2:
 with a3:
     w_c = state.widget(st.text_input, "c", "embeddings.an_c", scope=SCOPE, default="woman", parse=el.urlstate.text(100))
 try:
-    answers = table.analogy([w_b, w_c], [w_a], k=5)
+    with warnings.catch_warnings(record=True) as clamped:
+        warnings.simplefilter("always")
+        answers = table.analogy([w_b, w_c], [w_a], k=5)
 except el.EmbedlabError as e:
     st.error(str(e), icon="⚠️")
 else:
+    for w in clamped:
+        st.warning(str(w.message), icon="✂️")
     best = answers[0][0] if answers else "—"
     st.markdown(f"*{w_a}* : *{w_b}* :: *{w_c}* : **{best}**")
     st.dataframe([{"answer": w, "cosine": round(s, 4)} for w, s in answers], hide_index=True)

@@ -110,10 +110,10 @@ def test_url_values_are_validated_and_clamped(app_test):
     from tests.conftest import APP
 
     at = AppTest.from_file(APP, default_timeout=60)
-    at.run()  # the home page rewrites the query string; a page's own values are read when it first runs
     at.query_params["embeddings.k"] = "500"
     at.query_params["source"] = "<script>"
     at.query_params["embeddings.query"] = "dog"
+    at.run()  # the session keeps the link it opened with, so the Embeddings page still reads these
     at.switch_page(PAGE).run()
     assert not at.exception
     notes = texts(at.warning)
@@ -136,7 +136,8 @@ def test_uploaded_csv_becomes_the_table(app_test):
     rows = at.dataframe[0].value["row"]
     assert rows.isna().tolist() == [True, False, False] and rows[1:].tolist() == [0, 1]  # "The": no vector
     nn = charts(at)["Nearest to cat (cosine similarity)"]["data"][0]
-    assert list(nn["y"]) == ["dog", "apple"]  # k=10 clamped to the 2 other rows
+    assert list(nn["y"]) == ["dog", "apple"]  # k=10 clamped to the 2 other rows, and said so:
+    assert "k=10 is more than the 2 other rows of 'pets.csv'; showing 2." in texts(at.warning)
 
 
 def test_a_pickled_upload_is_refused_and_glove_is_shown(app_test, tmp_path):
