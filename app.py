@@ -4,7 +4,7 @@ import logging
 
 import streamlit as st
 
-from appkit import pages, shell, sidebar, state
+from appkit import pages, shell, sidebar, state, widgets
 
 st.set_page_config(
     page_title="embedlab", page_icon="🧮", layout="wide",
@@ -21,7 +21,10 @@ _nav_pages = [
 current = st.navigation(_nav_pages, position="hidden")
 state.begin_run()
 sidebar.render(_nav_pages)
+notes_box = st.container()  # above the page: notes about restored values (filled after the page ran)
 shell.enter()
 current.run()
 shell.leave()
+with notes_box:
+    widgets.show_url_notes()
 state.sync_url()

@@ -31,7 +31,8 @@ def dump_lesson(values: Mapping[str, Any]) -> bytes:
             continue
         keep[k] = v
     doc = {"format": FORMAT, "version": VERSION, "state": keep}
-    return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+    # ensure_ascii: any string (even one holding a lone surrogate) becomes valid ASCII JSON.
+    return json.dumps(doc, ensure_ascii=True, indent=2).encode("ascii")
 
 
 def load_lesson(
