@@ -118,8 +118,12 @@ def _upload(*, scope: str, container) -> el.EmbeddingTable | None:
     )
     # One reference per session, never in the URL (parse=None).
     kept: tuple[str, int, el.EmbeddingTable] | None = state.param("source.upload", None)
-    if up is None:
-        return kept[2] if kept else None
+    if up is None:  # nothing chosen, or the uploader was reset by a page switch
+        if kept:
+            container.caption(f"Using {kept[0]}, uploaded earlier in this session.")
+            return kept[2]
+        container.info("Choose a file to see its vectors; GloVe is shown meanwhile.", icon="📄")
+        return None
     if kept and kept[:2] == (up.name, up.size):
         return kept[2]  # same file as last run: do not parse it again
     if up.size > MAX_UPLOAD_MB * 1_000_000:  # the widget's limit is only checked in the browser

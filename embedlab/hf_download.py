@@ -387,6 +387,11 @@ class _hub_errors:  # noqa: N801 - used as a context manager
             if isinstance(status, int) and status >= 500:
                 raise OfflineError(f"the Hub answered HTTP {status} for {where}; try again later.") from exc
             raise EmbedlabError(f"the Hub refused the request for {where} (HTTP {status}).") from exc
+        if isinstance(exc, OSError):  # the local cache: permissions, a full disk, ...
+            raise EmbedlabError(
+                f"could not write the download of {where} to the cache ({exc}); set EMBEDLAB_CACHE "
+                "(or pass cache_dir=) to a writable folder with free space."
+            ) from exc
         return False
 
 

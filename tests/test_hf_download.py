@@ -233,3 +233,10 @@ def test_unigram_metaspace_wordpiece_and_unused_ids():
     assert tokenizer_labels(partial) == ["\\xe2\\x80"]
     with pytest.raises(ValueError, match="no model.vocab"):
         tokenizer_labels({"model": {}})
+
+
+def test_an_unwritable_cache_is_named_with_the_fix(hub, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache folder should go")
+    with pytest.raises(EmbedlabError, match="could not write the download of hf:test/bert to the cache .*EMBEDLAB_CACHE"):
+        load_hf_embeddings("test/bert", endpoint=hub.endpoint, cache_dir=blocker)

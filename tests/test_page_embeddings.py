@@ -125,6 +125,7 @@ def test_url_values_are_validated_and_clamped(app_test):
 def test_uploaded_csv_becomes_the_table(app_test):
     at = app_test(PAGE)
     at.selectbox(key="w.embeddings.source").set_value("upload").run()
+    assert "Choose a file to see its vectors; GloVe is shown meanwhile." in texts(at.info)
     csv = b"token,x,y\ncat,1,0\ndog,0.9,0.1\napple,0,1\n"
     at.file_uploader(key="w.embeddings.source.upload").set_value(("pets.csv", csv, "text/csv")).run()
     assert not at.exception
@@ -138,6 +139,10 @@ def test_uploaded_csv_becomes_the_table(app_test):
     nn = charts(at)["Nearest to cat (cosine similarity)"]["data"][0]
     assert list(nn["y"]) == ["dog", "apple"]  # k=10 clamped to the 2 other rows, and said so:
     assert "k=10 is more than the 2 other rows of 'pets.csv'; showing 2." in texts(at.warning)
+    # A page switch resets the uploader widget; the session keeps the table.
+    at.switch_page("pages/home.py").run()
+    at.switch_page(PAGE).run()
+    assert metrics(at)["Rows (vocabulary)"] == "3" and "Using pets.csv, uploaded earlier" in texts(at.caption)
 
 
 def test_a_pickled_upload_is_refused_and_glove_is_shown(app_test, tmp_path):
