@@ -117,11 +117,14 @@ def lookup_figure(table: EmbeddingTable, lookup: TextLookup, *, max_dims: int = 
     rows = [lookup.rows[i] for i in found]
     dims = min(table.dim, max_dims)
     vectors = np.asarray(table.vectors[rows][:, :dims] if len(rows) else np.empty((0, dims)), dtype=np.float64)
-    labels = [f"{lookup.labels[i]} → row {lookup.rows[i]}" for i in found]
+    # No spaces in the label: the shared label helper shows a space as "·" (it matters in tokens).
+    labels = [f"{lookup.labels[i]}→{lookup.rows[i]}" for i in found]
     shown = f"first {dims} of {table.dim} dimensions" if dims < table.dim else f"{table.dim} dimensions"
+    noun = "row" if len(rows) == 1 else "rows"
     return heatmap(
-        vectors, row_labels=labels, title=f"{len(rows)} rows of {table.name} ({shown})",
-        value_name="value", row_name=lookup.unit, col_name="dimension", show_values=dims <= 8 and len(rows) <= 12,
+        vectors, row_labels=labels, title=f"{len(rows)} {noun} of {table.name} ({shown})",
+        value_name="value", row_name=f"{lookup.unit} → row", col_name="dimension",
+        show_values=dims <= 8 and len(rows) <= 12,
     )
 
 

@@ -83,7 +83,7 @@ def test_lookup_figure_is_the_selected_rows(glove, gpt2_random):
     lk = lookup_text(glove, "cat qwzxv dog")
     fig = lookup_figure(glove, lk)
     np.testing.assert_allclose(z(fig), np.asarray(glove.vectors)[[5450, 2926]], rtol=1e-6)
-    assert list(fig.to_dict()["data"][0]["y"]) == ["cat·→·row·5450", "dog·→·row·2926"]
+    assert list(fig.to_dict()["data"][0]["y"]) == ["cat→5450", "dog→2926"]
     wide = lookup_figure(gpt2_random, lookup_text(gpt2_random, "cat", encoding="gpt2"), max_dims=64)
     assert z(wide).shape == (1, 64) and "first 64 of 100 dimensions" in wide.layout.title.text
     with pytest.raises(ValueError, match="no piece"):

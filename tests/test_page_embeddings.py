@@ -195,7 +195,7 @@ def test_hugging_face_download_through_the_page(app_test, monkeypatch):
         at.text_area(key="w.embeddings.text").set_value("cat").run()  # cached now: no button needed
         assert at.dataframe[0].value["row"].tolist() == [9246]
         np.testing.assert_allclose(
-            z_of(charts(at)["1 rows of openai-community/gpt2 (input embeddings) (16 dimensions)"]["data"][0]),
+            z_of(charts(at)["1 row of openai-community/gpt2 (input embeddings) (16 dimensions)"]["data"][0]),
             wte[[9246]], rtol=1e-6,
         )
     finally:

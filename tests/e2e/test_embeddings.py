@@ -21,16 +21,16 @@ def test_deep_link_shows_glove_neighbours_and_clamps_the_link(page, server):
 
 def test_upload_with_html_tokens_is_shown_as_text(page, server, tmp_path):
     open_page(page, server, "embeddings")
-    page.locator("[data-testid='stSelectbox']").first.click()
+    page.locator("[data-testid='stMain'] [data-testid='stSelectbox']").first.click()
     page.get_by_role("option", name="Upload a file").click()
     wait_idle(page)
     payload = "<img src=x onerror=alert(1)>"
     csv = tmp_path / "hostile.csv"
     csv.write_text(f'token,x,y\n"{payload}",1,0\ncat,0.9,0.1\n"<script>alert(2)</script>",0,1\n', encoding="utf-8")
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(csv))
+    page.locator("[data-testid='stMain'] [data-testid='stFileUploaderDropzoneInput']").set_input_files(str(csv))
     expect(page.get_by_text("File hostile.csv: 3 tokens x 2 dimensions.")).to_be_visible(timeout=20_000)
     wait_idle(page)
-    query = page.locator("[data-testid='stTextInput'] input").first
+    query = page.locator("[data-testid='stMain'] [data-testid='stTextInput'] input").first
     query.fill(payload)
     query.press("Enter")
     expect(page.get_by_text("Nearest to").first).to_be_visible()
