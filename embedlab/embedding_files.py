@@ -428,17 +428,17 @@ def _read_safetensors(src: Path | bytes, label: str, tensor: str | None) -> tupl
     key = choose_embedding_tensor(shapes, tensor=tensor, what=repr(label))
     dtype = header[key].get("dtype")
     try:
-        if dtype == "BF16":  # numpy has no bfloat16: let torch widen it
-            import torch  # noqa: F401 - safetensors' "pt" framework needs it
-            from safetensors.torch import load as load_pt, load_file as load_file_pt
-
-            t = (load_file_pt(src) if isinstance(src, Path) else load_pt(src))[key]
-            arr = t.float().numpy()
-        elif isinstance(src, Path):
+        if isinstance(src, Path):
             from safetensors import safe_open
 
-            with safe_open(src, framework="numpy") as f:
-                arr = f.get_tensor(key)
+            # Only the chosen tensor is read; numpy has no bfloat16, so torch widens that one.
+            with safe_open(src, framework="pt" if dtype == "BF16" else "numpy") as f:
+                t = f.get_tensor(key)
+            arr = t.float().numpy() if dtype == "BF16" else t
+        elif dtype == "BF16":
+            from safetensors.torch import load as load_pt
+
+            arr = load_pt(src)[key].float().numpy()
         else:
             from safetensors.numpy import load
 
