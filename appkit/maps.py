@@ -125,7 +125,8 @@ def approval(key: str) -> tuple[bool, int | None]:
 
 def run_with_progress(key: str, vectors: np.ndarray, **kwargs: Any) -> Projection | None:
     """Run a projection with a progress bar and a Stop button; store and return it (None if stopped)."""
-    box = st.container(border=True)
+    slot = st.empty()  # cleared when the run ends, so no finished bar is left on the page
+    box = slot.container(border=True)
     bar = box.progress(0.0, text="Starting…")
     box.button("⏹ Stop", key="w.map.stop", on_click=_mark_stopped, args=(key,),
                help="Stops at the next progress step; nothing is drawn.")
@@ -141,10 +142,10 @@ def run_with_progress(key: str, vectors: np.ndarray, **kwargs: Any) -> Projectio
     try:
         result = run_projection(vectors, progress=progress, should_stop=lambda: stopped(key), **kwargs)
     except ProjectionCancelled:
-        box.empty()
+        slot.empty()
         return None
     store(key, result)
-    box.empty()
+    slot.empty()
     return result
 
 

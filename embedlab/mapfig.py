@@ -924,8 +924,11 @@ def points_from_selection(event: Any, fig: go.Figure | Mapping[str, Any] | None 
     data = None
     for p in points or []:
         cd = p.get("customdata") if isinstance(p, Mapping) else None
-        if isinstance(cd, (list, tuple)) and cd and isinstance(cd[0], (int, float)):
-            out.append(int(cd[0]))
+        # A row of a typed array arrives as a list, or (Streamlit 1.67) as {"0": index, "1": id}.
+        first = cd.get("0", cd.get(0)) if isinstance(cd, Mapping) else (cd[0] if isinstance(cd, (list, tuple)) and cd
+                                                                         else None)
+        if isinstance(first, (int, float)) and not isinstance(first, bool):
+            out.append(int(first))
             continue
         if fig is None:
             continue

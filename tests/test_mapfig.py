@@ -407,6 +407,10 @@ def test_points_from_selection_maps_clicks_back_to_points(animal_fruit_map):
     # What st.plotly_chart(on_select=...) returns for a click on "apple" (trace 1 = fruits, point 0):
     with_cd = {"selection": {"points": [{"curve_number": 1, "point_index": 0, "customdata": [apple, int(ps.rows[apple])]}]}}
     assert points_from_selection(with_cd) == [apple]
+    # Streamlit 1.67 turns a row of a typed customdata array into an object keyed "0", "1":
+    as_streamlit = {"selection": {"points": [{"curve_number": 1, "point_index": 0, "text": "apple",
+                                              "customdata": {"0": apple, "1": int(ps.rows[apple])}}]}}
+    assert points_from_selection(as_streamlit) == [apple]
     without_cd = {"selection": {"points": [{"curve_number": 1, "point_index": 0}]}}
     assert points_from_selection(without_cd, fig) == [apple]
     assert points_from_selection({"selection": {"points": []}}) == []
