@@ -22,6 +22,24 @@ from .embeddings import (
     normalise_word,
     random_embeddings,
 )
+from .embedding_files import (
+    EMBEDDING_TENSOR_NAMES,
+    FORMATS,
+    choose_embedding_tensor,
+    read_embedding_file,
+    save_embeddings,
+)
+from .embedding_view import (
+    TextLookup,
+    lookup_figure,
+    lookup_rows_table,
+    lookup_text,
+    neighbors_figure,
+    pytorch_snippet,
+    table_summary,
+    words_similarity,
+)
+from .hf_download import default_cache_dir, load_hf_embeddings, tokenizer_labels
 from .figures import cosine_similarity_matrix, heatmap, similarity_heatmap
 from .memory import check_fits, estimate_bytes, format_bytes
 from .palette import MARKER_COLOURS, SPAN_COLOURS
