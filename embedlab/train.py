@@ -893,8 +893,8 @@ def loss_figure(losses: Sequence[float], *, total_steps: int | None = None) -> g
     ])
     fig.update_xaxes(title={"text": "step"}, range=[0, max(total_steps or 0, len(y), 1)])
     fig.update_yaxes(title={"text": "loss"}, rangemode="tozero")
-    fig.update_layout(title={"text": "Training loss"}, height=320, margin={"l": 10, "r": 10, "t": 50, "b": 10},
-                      legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"})
+    fig.update_layout(title={"text": "Training loss"}, height=340, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                      legend={"orientation": "h", "y": -0.25, "x": 0, "yanchor": "top"})
     return fig
 
 
@@ -912,9 +912,9 @@ def probes_figure(snapshots: Sequence[Snapshot], *, total_steps: int | None = No
     ])
     fig.update_xaxes(title={"text": "step"}, range=[0, max(total_steps or 0, steps[-1] if steps else 0, 1)])
     fig.update_yaxes(title={"text": "cosine similarity"}, range=[-1, 1])
-    fig.update_layout(title={"text": "Similarity over training"}, height=320,
+    fig.update_layout(title={"text": "Similarity over training"}, height=340,
                       margin={"l": 10, "r": 10, "t": 50, "b": 10},
-                      legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"})
+                      legend={"orientation": "h", "y": -0.25, "x": 0, "yanchor": "top"})
     return fig
 
 

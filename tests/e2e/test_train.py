@@ -1,0 +1,78 @@
+"""Browser tests of the Train page: a short run updates the charts live; Stop works mid-run."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from playwright.sync_api import expect
+
+from .conftest import assert_no_exception, open_page, screenshot, wait_idle
+
+# A busy 2-core machine (other test suites, a browser drawing Plotly) can take many
+# seconds for the first frame; these waits are generous on purpose (ms).
+SLOW = 150_000
+MAP_TITLE = re.compile(r"Watched tokens at step ([\d,]+) of ([\d,]+)")
+
+
+def _live_state(page) -> tuple[str | None, int]:
+    """(the live map's title, the number of points on the loss curve), read from the Plotly graphs."""
+    graphs = page.evaluate(
+        """() => [...document.querySelectorAll("[data-testid='stPlotlyChart'] .js-plotly-plot")].map(g => [
+            (g.layout && g.layout.title && g.layout.title.text) || "",
+            (g.data && g.data[0] && g.data[0].y) ? g.data[0].y.length : 0])"""
+    )
+    title = next((t for t, _ in graphs if MAP_TITLE.search(t)), None)
+    loss = next((n for t, n in graphs if "Training loss" in t), 0)  # Streamlit wraps titles in <b>
+    return title, loss
+
+
+def test_short_run_updates_loss_and_map_live(page, server):
+    open_page(page, server, "train", "train.epochs=3")
+    expect(page.get_by_role("heading", name="🏋️ Train")).to_be_visible()
+    page.get_by_role("button", name="▶ Start").click()
+    titles, losses, stop_enabled = [], [], False
+    deadline = time.time() + SLOW / 1000
+    while time.time() < deadline:
+        title, loss_len = _live_state(page)
+        if title and (not titles or titles[-1] != title):
+            titles.append(title)
+            losses.append(loss_len)
+            stop_enabled = stop_enabled or page.get_by_role("button", name="⏹ Stop").is_enabled()
+        if page.get_by_text("4 · Look closer").count():
+            break
+        page.wait_for_timeout(50)
+    expect(page.get_by_text("4 · Look closer")).to_be_visible(timeout=SLOW)
+    wait_idle(page)
+    assert_no_exception(page)
+    final, loss_len = _live_state(page)
+    step, total = MAP_TITLE.search(final).groups()
+    assert step == total  # finished
+    if final != titles[-1]:
+        titles.append(final)
+        losses.append(loss_len)
+    # The map was redrawn during training (at least one frame before the last), and the
+    # loss curve grew with it.
+    assert len(titles) >= 2, titles
+    assert losses[-1] > losses[0] > 0, losses
+    assert stop_enabled
+    # Results: replay with a slider, downloads.
+    expect(page.get_by_role("tab", name="Replay")).to_be_visible()
+    expect(page.get_by_role("button", name="Table (.safetensors)")).to_be_visible()
+    screenshot(page, "train")
+
+
+def test_stop_mid_run_keeps_the_table_and_offers_resume(page, server):
+    open_page(page, server, "train", "train.epochs=50")
+    page.get_by_role("button", name="▶ Start").click()
+    # Wait for the first live frame, then stop: the page answers while training runs.
+    expect(page.locator("[data-testid='stPlotlyChart'] .gtitle").filter(has_text=MAP_TITLE).first).to_be_visible(
+        timeout=SLOW)
+    page.get_by_role("button", name="⏹ Stop").click()
+    expect(page.get_by_role("button", name="▶ Resume")).to_be_enabled(timeout=SLOW)
+    wait_idle(page)
+    title, _ = _live_state(page)
+    step, total = (int(x.replace(",", "")) for x in MAP_TITLE.search(title).groups())
+    assert 0 < step < total
+    expect(page.get_by_text(re.compile(r"trained: teaching corpus \(skip-gram\)"))).to_be_visible()
+    assert_no_exception(page)
