@@ -127,11 +127,10 @@ for i, (col, name) in enumerate(zip(use_cols, names)):
 
 features: list[Feature] = []
 with st.expander("✏️ Edit the example words", expanded=False):
+    # Every editor is drawn, chosen or not: a widget that vanishes for a run loses its value in the browser.
     for i, name in enumerate(names):
-        if name not in chosen:
-            continue
         f = READY_FEATURES[name]
-        st.markdown(f"**{name}**")
+        st.markdown(f"**{name}**" + ("" if name in chosen else " (not chosen above, so not used)"))
         e1, e2 = st.columns(2)
         with e1:
             pos = state.widget(st.text_area, "has it (positive)", f"features.pos{i}", scope="features",
@@ -139,7 +138,8 @@ with st.expander("✏️ Edit the example words", expanded=False):
         with e2:
             neg = state.widget(st.text_area, "does not (negative)", f"features.neg{i}", scope="features",
                                default=", ".join(f.negative), parse=el.urlstate.text(1000), height=68)
-        features.append(Feature(name, tuple(parse_words(pos)), tuple(parse_words(neg))))
+        if name in chosen:
+            features.append(Feature(name, tuple(parse_words(pos)), tuple(parse_words(neg))))
     st.markdown("**Your own feature** (used when it has a name)")
     o1, o2, o3 = st.columns([1, 2, 2])
     with o1:

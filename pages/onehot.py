@@ -51,38 +51,44 @@ with c_src:
 known, missing = split_known(table, parse_words(raw_words))
 if missing:
     st.warning(f"Not in {table.name}, left out: {', '.join(missing)}.", icon="⚠️")
+# No st.stop() here: the sections below do not need the working vocabulary, and widgets that
+# vanish for a run come back in the browser without their values.
 if not known:
     st.error(f"None of the words is in {table.name}. Type words it knows, e.g. {DEFAULT_WORDS}.", icon="⚠️")
-    st.stop()
-vectors = words_to_vectors(table, known)
+else:
+    def _pick(word: str, position: int) -> str:
+        """The pair default: the article's word if present, else a word at this position."""
+        return word if word in known else known[min(position, len(known) - 1)]
 
-st.subheader("The same words, two ways")
-c1, c2 = st.columns(2)
-with c1:
-    st.plotly_chart(one_hot_heatmap(known, title=f"One-hot: {len(known)} × {len(known)}"), width="stretch",
-                    key="onehot.fig.onehot")
-    st.caption("One row per word, one column per vocabulary position: a single 1, the rest 0.")
-with c2:
-    st.plotly_chart(dense_heatmap(vectors, known, title=f"{table.name}: {len(known)} × {table.dim}"),
-                    width="stretch", key="onehot.fig.dense")
-    st.caption("One row per word, one column per learned dimension: every entry carries a little meaning.")
+    vectors = words_to_vectors(table, known)
 
-st.plotly_chart(similarity_side_by_side(vectors, known, dense_name=table.name), width="stretch",
-                key="onehot.fig.sims")
+    st.subheader("The same words, two ways")
+    c1, c2 = st.columns(2)
+    with c1:
+        st.plotly_chart(one_hot_heatmap(known, title=f"One-hot: {len(known)} × {len(known)}"), width="stretch",
+                        key="onehot.fig.onehot")
+        st.caption("One row per word, one column per vocabulary position: a single 1, the rest 0.")
+    with c2:
+        st.plotly_chart(dense_heatmap(vectors, known, title=f"{table.name}: {len(known)} × {table.dim}"),
+                        width="stretch", key="onehot.fig.dense")
+        st.caption("One row per word, one column per learned dimension: every entry carries a little meaning.")
 
-st.markdown("**Distances between pairs.** Under one-hot, every pair of different words has cosine 0 and "
-            "distance √2 ≈ 1.414 — *cat* is as far from *dog* as from *car*. Dense vectors tell them apart.")
-p1, p2, p3 = st.columns(3)
-with p1:
-    w_a = state.widget(st.selectbox, "Word", "onehot.pair_a", scope="onehot", default="cat", options=known,
-                       parse=el.urlstate.text(100))
-with p2:
-    w_b = state.widget(st.selectbox, "compared with", "onehot.pair_b", scope="onehot", default="dog", options=known,
-                       parse=el.urlstate.text(100))
-with p3:
-    w_c = state.widget(st.selectbox, "and with", "onehot.pair_c", scope="onehot", default="car", options=known,
-                       parse=el.urlstate.text(100))
-st.dataframe(pair_distances(vectors, known, [(w_a, w_b), (w_a, w_c)], dense_name=table.name), hide_index=True)
+    st.plotly_chart(similarity_side_by_side(vectors, known, dense_name=table.name), width="stretch",
+                    key="onehot.fig.sims")
+
+    st.markdown("**Distances between pairs.** Under one-hot, every pair of different words has cosine 0 and "
+                "distance √2 ≈ 1.414 — *cat* is as far from *dog* as from *car*. Dense vectors tell them apart.")
+    p1, p2, p3 = st.columns(3)
+    with p1:
+        w_a = state.widget(st.selectbox, "Word", "onehot.pair_a", scope="onehot", default=_pick("cat", 0),
+                           options=known, parse=el.urlstate.text(100))
+    with p2:
+        w_b = state.widget(st.selectbox, "compared with", "onehot.pair_b", scope="onehot", default=_pick("dog", 1),
+                           options=known, parse=el.urlstate.text(100))
+    with p3:
+        w_c = state.widget(st.selectbox, "and with", "onehot.pair_c", scope="onehot", default=_pick("car", 2),
+                           options=known, parse=el.urlstate.text(100))
+    st.dataframe(pair_distances(vectors, known, [(w_a, w_b), (w_a, w_c)], dense_name=table.name), hide_index=True)
 
 # ---------------------------------------------------------------- full-vocabulary numbers
 st.subheader(f"The full vocabulary of {table.name}")
