@@ -11,6 +11,7 @@ Other pages get the session's trained table from :func:`trained_table`
 
 from __future__ import annotations
 
+import re
 import threading
 
 import streamlit as st
@@ -65,9 +66,11 @@ def load_corpus(source: str, tokenization: str, pasted: str, upload) -> Corpus:
         if upload is None:
             raise EmbedlabError("Choose a .txt file to upload first.")
         if upload.size > MAX_TEXT_BYTES:  # the widget's own limit is only checked in the browser
-            raise ResourceError(f"{upload.name} is {format_bytes(upload.size)}; the limit for training text is "
+            raise ResourceError(f"The file is {format_bytes(upload.size)}; the limit for training text is "
                                 f"{format_bytes(MAX_TEXT_BYTES)}. Use a shorter excerpt.", needed_bytes=upload.size)
-        text, name = read_text(upload.getvalue(), name=upload.name), upload.name
+        # The file name becomes the table's name on every page: keep it to plain characters.
+        name = re.sub(r"[^\w .()-]", "_", upload.name)[:80]
+        text = read_text(upload.getvalue(), name=name)
     return build_corpus(text, tokenization=tokenization, name=name)
 
 

@@ -249,6 +249,10 @@ def align_to(coords: np.ndarray, previous: np.ndarray | None) -> np.ndarray:
 # ---------------------------------------------------------------- models
 
 
+#: Skip-gram: the most pairs whose summed gradient one row receives in one step.
+_MAX_PAIRS_PER_ROW = 16
+
+
 class _SkipGram(nn.Module):
     def __init__(self, vocab: int, dim: int, gen: torch.Generator):
         super().__init__()
@@ -272,6 +276,27 @@ class _SkipGram(nn.Module):
         sign[:, 1:] = -1.0  # pull the true context closer, push the negatives away
         # Summed over pairs: each pair gets the per-pair learning rate, as in word2vec.
         return -F.logsigmoid(scores * sign).sum()
+
+    @torch.no_grad()
+    def cap_gradients(self, centre: torch.Tensor, ctx: torch.Tensor, neg: torch.Tensor) -> None:
+        """After ``backward()``: scale each row's gradient down to at most
+        ``_MAX_PAIRS_PER_ROW`` pairs' worth.
+
+        word2vec updates one pair at a time, so a word's later pairs already see
+        its moved vector; a batch sums all of a row's pairs at once, and when the
+        batch is much bigger than a tiny text's vocabulary that sum moves a row by
+        hundreds of learning rates and training diverges (measured: NaN on a
+        two-word text). Rows with at most that many pairs are untouched; on the
+        teaching corpus the cap changes nothing measurable. Works on the sparse
+        gradient's values in place (every value of a row gets the row's factor, so
+        it is right whether or not torch has summed duplicate rows yet).
+        """
+        looked_up = (centre, torch.cat([ctx.unsqueeze(1), neg], dim=1).view(-1))
+        for weight, ids in zip((self.embed.weight, self.context.weight), looked_up):
+            pairs = torch.bincount(ids, minlength=weight.shape[0]).clamp(min=1)
+            factor = (_MAX_PAIRS_PER_ROW / pairs).clamp(max=1.0)
+            g = weight.grad
+            g._values().mul_(factor[g._indices()[0]].unsqueeze(1))
 
 
 class _Block(nn.Module):
@@ -646,17 +671,20 @@ class Trainer:
             if centre.size == 0:
                 raise EmbedlabError(f"line {line} gives no (word, context) pairs")
             neg = self._draw_negatives(centre.size, gen)
-            loss = model(torch.from_numpy(centre), torch.from_numpy(ctx), neg)
+            cap = (torch.from_numpy(centre), torch.from_numpy(ctx), neg)
+            loss = model(*cap)
             rows, per_item = centre, centre.size
         else:
             ids = ids[:cfg.context + 1]  # one sequence: at most `context` predictions
             x = torch.from_numpy(np.ascontiguousarray(ids[:-1]))[None]
             y = torch.from_numpy(np.ascontiguousarray(ids[1:]))[None]
             loss = model(x, y)
-            rows, per_item = x.numpy().ravel(), 1
+            rows, per_item, cap = x.numpy().ravel(), 1, None
         for opt in optims:
             opt.zero_grad(set_to_none=True)
         loss.backward()
+        if cap is not None:
+            model.cap_gradients(*cap)
         for opt in optims:
             opt.step()
         delta = (weight.detach() - before).numpy()
@@ -721,6 +749,7 @@ class Trainer:
             loss = self.model(centre, ctx, neg)
             batch_rows = c
             per_item = centre.shape[0]
+            cap = (centre, ctx, neg)
         else:
             t = cfg.context
             n_seq = max(1, cfg.batch_size // t)
@@ -731,9 +760,12 @@ class Trainer:
             loss = self.model(x, y)
             batch_rows = x.numpy().ravel()
             per_item = 1
+            cap = None
         for opt in self._optims:
             opt.zero_grad(set_to_none=True)
         loss.backward()
+        if cap is not None:
+            self.model.cap_gradients(*cap)
         for opt in self._optims:
             opt.step()
         if before is not None:

@@ -222,7 +222,7 @@ if t is not None and not running and t.step_count > 0:
             state.put("train.demo", t.line_step())
         demo = state.param("train.demo", None)
         if demo is not None:
-            st.markdown("Sentence: " + " ".join(f"`{tok}`" for tok in demo.tokens))
+            st.text("Sentence: " + " | ".join(el.visible_text(tok) for tok in demo.tokens))
             st.plotly_chart(updated_rows_figure(
                 demo.delta, t.corpus.tokens,
                 title=f"One sentence: {len(demo.changed_rows)} of {t.corpus.vocab_size:,} rows changed"),
@@ -239,7 +239,7 @@ if t is not None and not running and t.step_count > 0:
 
     st.subheader("5 · Use the result")
     table = tr.trained_table() or tr.publish(t)
-    st.markdown(f"**{table.name}** — {len(table):,} rows × {table.dim} dimensions. {table.source}.")
+    st.text(f"{table.name} — {len(table):,} rows × {table.dim} dimensions.\n{table.source}.")
     st.caption("It is an embedding source for the other pages in this session, and a file you can keep: the "
                ".safetensors file loads back through the Embeddings page's file upload; the two .tsv files "
                "go into projector.tensorflow.org (Load).")

@@ -87,7 +87,7 @@ def test_one_sentence_step(page):
     demo = at.session_state["el.train.demo"]
     assert f"One sentence: {len(demo.changed_rows)} of {t.corpus.vocab_size} rows changed" in specs(at)
     assert len(demo.changed_rows) == len(set(demo.tokens))
-    assert "Sentence: " + " ".join(f"`{w}`" for w in demo.tokens) in [m.value for m in at.markdown]
+    assert "Sentence: " + " | ".join(demo.tokens) in [x.value for x in at.text]
     assert (t.embeddings() == before).all()  # tried on a copy
 
 
@@ -167,17 +167,19 @@ def test_uploads_non_utf8_and_too_big_are_refused(page, monkeypatch):
     monkeypatch.setattr(appkit.train, "MAX_TEXT_BYTES", 100)
     at.get("file_uploader")[0].set_value(("big.txt", b"word " * 30, "text/plain")).run()
     at.button(key="w.train.start").click().run()
-    assert any("big.txt is 150 B; the limit for training text is 100 B" in e.value for e in at.error)
+    assert any("The file is 150 B; the limit for training text is 100 B" in e.value for e in at.error)
     assert at.session_state[TRAINER] is None and not at.exception
 
 
-def test_upload_trains(page):
+def test_upload_trains_and_its_name_is_kept_plain(page):
     at = page
     at.radio(key="w.train.train.source").set_value("upload").run()
-    at.get("file_uploader")[0].set_value(("story.txt", ("the cat saw the dog\n" * 30).encode(), "text/plain")).run()
+    name = "my <b>story</b> [x](y).txt"
+    at.get("file_uploader")[0].set_value((name, ("the cat saw the dog\n" * 30).encode(), "text/plain")).run()
     at.number_input(key="w.train.train.epochs").set_value(1).run()
     t = train_to_end(at)
-    assert t.corpus.name == "story.txt"
+    assert t.corpus.name == "my _b_story__b_ _x_(y).txt"
+    assert at.session_state["el.train.table"].name == "trained: my _b_story__b_ _x_(y).txt (skip-gram)"
 
 
 def test_settings_come_from_the_link():

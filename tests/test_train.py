@@ -478,3 +478,39 @@ def test_next_token_batch_is_capped_for_big_vocabularies(monkeypatch, corpus):
     t = Trainer(corpus, _cfg("next_token", batch_size=1024, steps=2))
     assert t.config.batch_size == 64
     assert any("output scores per step; using 64" in w for w in t.warnings)
+
+
+@pytest.mark.parametrize("text", ["a b\n" * 500, "the cat sat on the mat\nthe dog sat on the rug\n" * 20])
+def test_skipgram_stays_stable_when_the_batch_dwarfs_the_vocabulary(text):
+    # 2,048 pairs per step over 2 or 7 distinct words: a plain summed gradient diverged
+    # here (NaN); the per-row cap keeps every step finite and the loss going down.
+    c = build_corpus(text)
+    t = Trainer(c, TrainConfig(epochs=20))
+    t.step(t.total_steps)
+    assert np.all(np.isfinite(t.losses)) and np.all(np.isfinite(t.embeddings()))
+    assert max(t.losses) < 10 and np.mean(t.losses[-3:]) < np.mean(t.losses[:3])
+    assert np.abs(t.embeddings()).max() < 10
+
+
+def test_cap_scales_only_rows_with_more_pairs_than_the_cap():
+    from embedlab.train import _MAX_PAIRS_PER_ROW, _SkipGram
+
+    model = _SkipGram(5, 4, torch.Generator().manual_seed(0))
+    n = 2 * _MAX_PAIRS_PER_ROW
+    centre = torch.tensor([0] * n + [1])  # row 0: twice the cap; row 1: once
+    ctx = torch.tensor([2] * n + [3])
+    neg = torch.full((n + 1, 1), 4)
+
+    def grads(cap: bool):
+        model.zero_grad(set_to_none=True)
+        model(centre, ctx, neg).backward()
+        if cap:
+            model.cap_gradients(centre, ctx, neg)
+        return model.embed.weight.grad.to_dense(), model.context.weight.grad.to_dense()
+
+    (e_raw, c_raw), (e_cap, c_cap) = grads(False), grads(True)
+    torch.testing.assert_close(e_cap[0], e_raw[0] / 2)  # 32 pairs -> 16 pairs' worth
+    torch.testing.assert_close(e_cap[1], e_raw[1])  # one pair: untouched
+    torch.testing.assert_close(c_cap[2], c_raw[2] / 2)
+    torch.testing.assert_close(c_cap[3], c_raw[3])
+    torch.testing.assert_close(c_cap[4], c_raw[4] * _MAX_PAIRS_PER_ROW / (n + 1))
