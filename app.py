@@ -21,10 +21,15 @@ _nav_pages = [
 current = st.navigation(_nav_pages, position="hidden")
 state.begin_run()
 sidebar.render(_nav_pages)
-notes_box = st.container()  # above the page: notes about restored values (filled after the page ran)
-shell.enter()
-current.run()
-shell.leave()
+# Above the page: notes about link/lesson values that were clamped or refused, shown as they arise.
+notes_box = st.container()
 with notes_box:
-    widgets.show_url_notes()
-state.sync_url()
+    widgets.show_url_notes()  # queued by an earlier run (a lesson file opened in the sidebar, say)
+state.set_notes_box(notes_box)
+shell.enter()
+try:
+    current.run()
+finally:
+    state.set_notes_box(None)
+    shell.leave()
+state.sync_url()  # skipped when the page ends early with st.stop(); the next run catches up

@@ -15,6 +15,7 @@ state when a page without that widget runs; the stored value survives.
 from __future__ import annotations
 
 from collections.abc import Callable
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +65,7 @@ def _from_url(p: Param) -> Any:
     try:
         return p.parse(raw)
     except ParamError as e:
-        st.session_state.setdefault(_NOTES, []).append(f"Link parameter `{p.key}`: {e}")
+        add_notes([f"Link parameter `{p.key}`: {e}"])
         if e.clamped is not None:
             return e.clamped
         return p.default
@@ -102,7 +103,21 @@ def widget(fn: Callable[..., Any], label: str, key: str, *, scope: str, **kwargs
             value = clean
             put(key, value)
             st.session_state.pop(wkey, None)
-            st.session_state.setdefault(_NOTES, []).extend(f"`{key}`: {n}" for n in notes)
+            add_notes([f"`{key}`: {n}" for n in notes])
+    # A stored value outside the widget's current range (the range can shrink, e.g. a k
+    # bounded by the number of points) is clamped rather than crashing the widget.
+    lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        clamped = min(max(value, lo if lo is not None else value), hi if hi is not None else value)
+        if clamped != value:
+            value = clamped
+            put(key, value)
+            st.session_state.pop(wkey, None)
+    if wkey in st.session_state and isinstance(st.session_state[wkey], (int, float)) \
+            and not isinstance(st.session_state[wkey], bool):
+        w = st.session_state[wkey]
+        if (lo is not None and w < lo) or (hi is not None and w > hi):
+            st.session_state[wkey] = value
     if wkey not in st.session_state:
         st.session_state[wkey] = value
 
@@ -175,5 +190,19 @@ def get_raw(key: str, default: Any = None) -> Any:
     return st.session_state.get(PREFIX + key, default)
 
 
+_notes_box = threading.local()
+
+
+def set_notes_box(container: Any) -> None:
+    """app.py reserves a container above the page; notes go there as soon as they arise
+    (a page may end early with st.stop(), after which nothing more can be drawn)."""
+    _notes_box.container = container
+
+
 def add_notes(notes: list[str]) -> None:
-    st.session_state.setdefault(_NOTES, []).extend(notes)
+    box = getattr(_notes_box, "container", None)
+    if box is None:
+        st.session_state.setdefault(_NOTES, []).extend(notes)
+        return
+    for note in notes:
+        box.warning(note, icon="🔗")

@@ -7,8 +7,14 @@ import psutil
 
 from .errors import ResourceError
 
+import os
+
 # Leave head-room for the interpreter, the browser and other sessions.
 _SAFETY_FRACTION = 0.5
+#: One request may never take more than this, however much is free: the app is shared by a
+#: class, and a 10 GB table for one student would starve the rest. Override with
+#: EMBEDLAB_MAX_ALLOC_GB (or pass ``budget=``) in a notebook.
+MAX_ALLOC_BYTES = int(float(os.environ.get("EMBEDLAB_MAX_ALLOC_GB", "4")) * 1e9)
 
 
 def format_bytes(n: float) -> str:
@@ -39,11 +45,11 @@ def available_bytes() -> int:
 def check_fits(needed: int, *, what: str, budget: int | None = None) -> None:
     """Raise :class:`ResourceError` if ``needed`` bytes would not fit.
 
-    ``budget`` defaults to half of the memory available now, so one session can
-    never take the machine from everyone else.
+    ``budget`` defaults to half of the memory available now, capped at
+    :data:`MAX_ALLOC_BYTES`, so one session can never take the machine from everyone else.
     """
     avail = available_bytes()
-    limit = int(avail * _SAFETY_FRACTION) if budget is None else int(budget)
+    limit = min(int(avail * _SAFETY_FRACTION), MAX_ALLOC_BYTES) if budget is None else int(budget)
     if needed > limit:
         raise ResourceError(
             f"{what} would need about {format_bytes(needed)}, but only {format_bytes(limit)} "
