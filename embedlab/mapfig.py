@@ -67,6 +67,7 @@ __all__ = [
     "MapNeighbours",
     "analogy_arrows",
     "find_point",
+    "label_positions",
     "map_neighbours",
     "MAX_LABELLED_POINTS",
     "map_figure",
@@ -461,6 +462,12 @@ def find_point(token: str, labels: Sequence[str], *, table: EmbeddingTable | Non
             if hit.size:
                 return int(hit[0])
     return None
+
+
+def label_positions(labels: Sequence[str], wanted: Sequence[str]) -> np.ndarray:
+    """Positions of the points whose label is one of ``wanted`` (e.g. typed tokens on an imported map)."""
+    want = set(wanted)
+    return np.asarray([i for i, lab in enumerate(labels) if lab in want], dtype=np.int64)
 
 
 @dataclass(frozen=True)

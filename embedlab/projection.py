@@ -817,7 +817,11 @@ _COST = {
 
 
 def estimate_seconds(n_points: int, dim: int, *, method: str, n_components: int = 2) -> float:
-    """Rough expected run time on this kind of machine, so the UI can ask before a long run."""
+    """Rough expected run time on this kind of machine, so the UI can ask before a long run.
+
+    For UMAP this excludes numba's one-off compilation in a fresh process
+    (:func:`umap_is_warm` says whether it is still to come).
+    """
     method = _check_choice("method", method, PROJECTION_METHODS)
     n, d = max(0, int(n_points)), max(1, int(dim))
     if method == "pca":
@@ -826,8 +830,8 @@ def estimate_seconds(n_points: int, dim: int, *, method: str, n_components: int 
         per = _COST["tsne_fft"] if (n >= 10_000 and n_components == 2) else _COST["tsne_bh"]
         per *= 1.5 if n_components == 3 else 1.0
         return per * n * max(1.0, math.log10(max(n, 10)) / 3) + _COST["tsne_knn"] * n * d + 0.5
-    cold = 0.0 if umap_is_warm() else 30.0
-    return _COST["umap"] * n * max(1.0, math.log10(max(n, 10)) / 3) + 1.0 + cold
+    # Without numba's one-off compilation: sampling cannot shorten that (see umap_is_warm).
+    return _COST["umap"] * n * max(1.0, math.log10(max(n, 10)) / 3) + 1.0
 
 
 def sample_indices(n: int, size: int, *, seed: int = 0) -> np.ndarray:

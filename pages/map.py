@@ -210,7 +210,7 @@ with main:
         typed = points.positions_of(text_set.rows) if text_set is not None else []
     key = maps.projection_key(base_key, sample)
 
-    vectors = points.vectors(table)
+    vectors = points.vectors(table) if imported is None else None
     if imported is not None:
         result = None
     elif method == "axes":
@@ -248,6 +248,7 @@ with main:
         ids = imported.ids
         notes = list(imported.notes) + ["Drawing the imported coordinates (no projection was run)."]
         dims_drawn = coords.shape[1]
+        typed = mf.label_positions(labels, text_set.labels) if text_set is not None else []
     else:
         coords, labels, categories, ids = result.coords, list(points.labels), points.categories, points.rows
         notes = list(points.notes) + list(result.notes)

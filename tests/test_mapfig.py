@@ -562,3 +562,10 @@ def test_find_point_map_neighbours_and_analogy_arrows(glove):
     arrows = analogy_arrows(glove, fam, "king", "man", "woman", "queen")
     assert [(a.start, a.end) for a in arrows] == [(1, 0), (2, 3)] and arrows[0].label == "man → king"
     assert analogy_arrows(glove, fam, "king", "man", "woman", "princess") == []
+
+
+def test_label_positions():
+    from embedlab.mapfig import label_positions
+
+    assert label_positions(["cat", "dog", "cat", "apple"], ["cat", "pear"]).tolist() == [0, 2]
+    assert label_positions(["cat"], []).tolist() == []
