@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from benchmarks.load_tour import run
 
@@ -17,7 +18,9 @@ from .conftest import CHROMIUM, start_server, stop_server
 def test_five_concurrent_sessions_have_no_errors(browser):
     proc, url, _ = start_server()  # its own server: memory is measured from a fresh process
     try:
-        result = asyncio.run(run(url, proc.pid, [1, 5], chromium=CHROMIUM))
+        # Its own thread and event loop: the session's sync Playwright owns this thread's loop.
+        with ThreadPoolExecutor(1) as pool:
+            result = pool.submit(asyncio.run, run(url, proc.pid, [1, 5], chromium=CHROMIUM)).result()
     finally:
         stop_server(proc)
     summary = result.summary()
