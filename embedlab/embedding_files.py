@@ -5,13 +5,21 @@ extension              content
 =====================  =====================================================
 ``.txt``               GloVe text: ``word v1 v2 ... vd`` per line
 ``.vec``               word2vec/fastText text: a ``rows dims`` header line, then as GloVe
+                       (both extensions read either layout: the header is optional)
 ``.csv`` / ``.tsv``    first column the token, the others numbers (a header row is skipped)
-``.npy``               the matrix only (labels: ``tokens=`` or the row numbers)
+``.tsv`` (Projector)   TensorFlow Embedding Projector ``vectors.tsv``: numbers only, one
+                       row per line, no header; labels from its ``metadata.tsv``
+``.npy``               the matrix only (labels: a vocabulary file, ``tokens=``, or the row numbers)
 ``.npz``               ``vectors`` (2-D) and ``tokens`` (1-D unicode) arrays
 ``.safetensors``       one 2-D tensor; tokens as a JSON list in the ``tokens`` metadata entry
 ``.pt`` / ``.pth``     a tensor, or a dict such as ``nn.Embedding.state_dict()``
                        (optionally with a ``"tokens"`` list of strings)
 =====================  =====================================================
+
+A second *labels file* (``labels_file=``) gives the rows their labels: a
+vocabulary for an ``.npy`` matrix (one token per line), or the Projector's
+``metadata.tsv`` for its ``vectors.tsv``. :func:`read_embedding_files` takes an
+upload of one file or such a pair and works out which file is which.
 
 Nothing is ever unpickled: ``np.load(allow_pickle=False)``,
 ``torch.load(weights_only=True)`` and safetensors refuse Python objects.
@@ -25,6 +33,7 @@ import csv
 import io
 import json
 import os
+import re
 import struct
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -37,9 +46,20 @@ from .embeddings import EmbeddingTable
 from .errors import EmbedlabError, FileFormatError
 from .memory import check_fits, estimate_bytes
 
-__all__ = ["EMBEDDING_TENSOR_NAMES", "FORMATS", "choose_embedding_tensor", "read_embedding_file", "save_embeddings"]
+__all__ = [
+    "EMBEDDING_TENSOR_NAMES",
+    "FORMATS",
+    "POSITION_TENSOR_NAMES",
+    "choose_embedding_tensor",
+    "read_embedding_file",
+    "read_embedding_files",
+    "read_labels",
+    "save_embeddings",
+]
 
-Format = Literal["text", "vec", "csv", "tsv", "npy", "npz", "safetensors", "torch"]
+Format = Literal["text", "vec", "csv", "tsv", "projector", "npy", "npz", "safetensors", "torch"]
+#: Formats that only ``format=`` (or a labels file) selects: they have no extension of their own.
+_EXTRA_FORMATS = ("projector",)
 #: File extension -> format name.
 FORMATS: dict[str, Format] = {
     ".txt": "text",
@@ -73,18 +93,43 @@ EMBEDDING_TENSOR_NAMES: tuple[str, ...] = (
     "embeddings",
 )
 
+#: Names of *learned position* matrices (row i = position i), GPT-2's ``wpe`` first.
+#: Models with rotary or ALiBi positions (Llama, Mistral, BLOOM, ...) have none.
+POSITION_TENSOR_NAMES: tuple[str, ...] = (
+    "wpe.weight",  # GPT-2
+    "transformer.wpe.weight",
+    "embeddings.position_embeddings.weight",  # BERT family
+    "bert.embeddings.position_embeddings.weight",
+    "distilbert.embeddings.position_embeddings.weight",
+    "roberta.embeddings.position_embeddings.weight",
+    "model.decoder.embed_positions.weight",  # OPT (its rows are offset by 2)
+)
+
 _VECTOR_KEYS = ("vectors", "embeddings", "weight", "weights", "emb")
 _TOKEN_KEYS = ("tokens", "words", "vocab", "labels")
 
 
-def choose_embedding_tensor(shapes: Mapping[str, Sequence[int]], *, tensor: str | None = None, what: str) -> str:
+def choose_embedding_tensor(
+    shapes: Mapping[str, Sequence[int]], *, tensor: str | None = None, what: str, positions: bool = False
+) -> str:
     """Pick the embedding matrix among named tensors (name -> shape).
 
     ``tensor`` wins when given; otherwise the first known embedding name that
     is 2-D, otherwise the only 2-D tensor. Anything else is ambiguous and the
-    error lists the candidates so the user can pass ``tensor=``.
+    error lists the candidates so the user can pass ``tensor=``. With
+    ``positions`` the known names are those of learned position matrices
+    (:data:`POSITION_TENSOR_NAMES`) and there is no "only 2-D tensor" guess.
     """
     matrices = [name for name, shape in shapes.items() if len(shape) == 2]
+    if positions and tensor is None:
+        found = next((name for name in POSITION_TENSOR_NAMES if name in matrices), None)
+        if found is None:
+            raise FileFormatError(
+                f"{what} has no learned position matrix (none of {_listing(POSITION_TENSOR_NAMES, 3)}); "
+                "models such as Llama or Mistral encode positions inside attention (RoPE) instead. "
+                f"Its 2-D tensors are {_listing(matrices)}; name one with tensor= if it is one."
+            )
+        return found
     if tensor is not None:
         if tensor not in shapes:
             raise FileFormatError(f"{what} has no tensor named {tensor!r}; its 2-D tensors are {_listing(matrices)}.")
@@ -112,12 +157,17 @@ def _listing(names: Sequence[str], limit: int = 8) -> str:
 # -- reading -----------------------------------------------------------------------------
 
 
+Source = str | os.PathLike[str] | bytes
+
+
 def read_embedding_file(
-    file: str | os.PathLike[str] | bytes,
+    file: Source,
     *,
     filename: str | None = None,
     format: Format | None = None,  # noqa: A002 - the natural name for the caller
     tokens: Sequence[str] | None = None,
+    labels_file: Source | None = None,
+    labels_filename: str | None = None,
     tensor: str | None = None,
     name: str | None = None,
     word_level: bool | None = None,
@@ -127,12 +177,17 @@ def read_embedding_file(
     Args:
         file: a path, or the raw bytes (then ``filename`` names the upload).
         filename: shown in messages; its extension picks the format for bytes.
-        format: overrides the extension (one of :data:`FORMATS`' values).
+        format: overrides the extension (one of :data:`FORMATS`' values, or
+            ``"projector"`` for a TensorFlow Projector ``vectors.tsv``).
         tokens: row labels for a file without them (``.npy``), or to replace the file's.
+        labels_file: a file of row labels (path or bytes; see :func:`read_labels`):
+            a vocabulary for ``.npy``, the ``metadata.tsv`` of a Projector
+            ``vectors.tsv`` (a ``.tsv`` given one is read as Projector vectors).
+        labels_filename: names ``labels_file`` when it is bytes.
         tensor: which tensor holds the matrix in ``.safetensors`` / ``.pt``.
         name: display name (default: the file name).
         word_level: match labels as normalised words (default: ``True`` when the
-            labels come from the file or ``tokens``, ``False`` for row numbers).
+            labels come from the file, a labels file or ``tokens``, ``False`` for row numbers).
     """
     path = None if isinstance(file, (bytes, bytearray, memoryview)) else Path(file)
     label = filename or (path.name if path is not None else "upload")
@@ -144,22 +199,37 @@ def read_embedding_file(
             f"cannot tell the format of {label!r} from its extension; use one of "
             f"{', '.join(sorted(FORMATS))} or pass format=."
         )
-    if fmt not in set(FORMATS.values()):
-        raise FileFormatError(f"unknown format {fmt!r}; choose one of {', '.join(sorted(set(FORMATS.values())))}.")
+    if fmt not in {*FORMATS.values(), *_EXTRA_FORMATS}:
+        raise FileFormatError(
+            f"unknown format {fmt!r}; choose one of {', '.join(sorted({*FORMATS.values(), *_EXTRA_FORMATS}))}."
+        )
+    if tokens is not None and labels_file is not None:
+        raise EmbedlabError("give the row labels once: either tokens= or labels_file=, not both.")
+    if fmt == "tsv" and labels_file is not None:
+        fmt = "projector"  # a vectors.tsv with a metadata.tsv: the labels are in the second file
     size = path.stat().st_size if path is not None else len(file)  # type: ignore[arg-type]
     if size == 0:
         raise FileFormatError(f"{label!r} is empty.")
 
-    if fmt in ("text", "vec", "csv", "tsv"):
+    note = ""
+    if fmt in ("text", "vec", "csv", "tsv", "projector"):
         raw = path.read_bytes() if path is not None else bytes(file)  # type: ignore[arg-type]
         text = _decode(raw, label)
         # The parse holds the text, its lines and the numbers at once.
         check_fits(3 * len(raw), what=f"reading {label!r}")
-        file_tokens, vectors = (
-            _parse_delimited(text, label, "," if fmt == "csv" else "\t")
-            if fmt in ("csv", "tsv")
-            else _parse_word_vectors(text, label)
-        )
+        if fmt == "tsv" and _looks_like_projector_vectors(text):
+            try:  # numbers from the first field on: a Projector vectors.tsv, without labels
+                file_tokens, vectors = None, _parse_projector_vectors(text, label)
+                note = " (TensorFlow Projector vectors)"
+            except FileFormatError:  # e.g. a token TSV whose first token is a number
+                file_tokens, vectors = _parse_delimited(text, label, "\t")
+        elif fmt == "projector":
+            file_tokens, vectors = None, _parse_projector_vectors(text, label)
+            note = " (TensorFlow Projector vectors)"
+        elif fmt in ("csv", "tsv"):
+            file_tokens, vectors = _parse_delimited(text, label, "," if fmt == "csv" else "\t")
+        else:
+            file_tokens, vectors = _parse_word_vectors(text, label)
     elif fmt == "npy":
         vectors, file_tokens = _read_npy(path if path is not None else bytes(file), label), None  # type: ignore[arg-type]
     elif fmt == "npz":
@@ -169,6 +239,14 @@ def read_embedding_file(
     else:
         vectors, file_tokens = _read_torch(path if path is not None else bytes(file), label, tensor)  # type: ignore[arg-type]
 
+    labels_label = None
+    if labels_file is not None:
+        labels_label = labels_filename or (
+            "labels" if isinstance(labels_file, (bytes, bytearray, memoryview)) else Path(labels_file).name
+        )
+        tokens = read_labels(labels_file, filename=labels_label)
+        if len(tokens) != len(vectors):
+            raise FileFormatError(_count_mismatch(labels_label, tokens, label, len(vectors)))
     if tokens is not None:
         labels = list(tokens)
     elif file_tokens is not None:
@@ -179,18 +257,123 @@ def read_embedding_file(
         raise FileFormatError(
             f"{label!r} has {len(vectors):,} vectors but {len(labels):,} token labels; give one label per row."
         )
+    shown = f"{label} + {labels_label}" if labels_label else label
+    unlabelled = tokens is None and file_tokens is None
     try:
         return EmbeddingTable(
             vectors,
             labels,
-            name=name or label,
-            source=f"File {label}: {len(vectors):,} tokens x {vectors.shape[1]} dimensions.",
-            word_level=(tokens is not None or file_tokens is not None) if word_level is None else word_level,
+            name=name or shown,
+            source=(
+                f"File {shown}{note}: {len(vectors):,} tokens x {vectors.shape[1]} dimensions."
+                + (" No labels in the file: rows are named by number." if unlabelled else "")
+            ),
+            word_level=(not unlabelled) if word_level is None else word_level,
         )
     except FileFormatError:
         raise
     except EmbedlabError as exc:  # e.g. NaN rows: still a problem *of this file*
         raise FileFormatError(f"{label!r}: {exc}") from exc
+
+
+def read_labels(file: Source, *, filename: str | None = None) -> list[str]:
+    """Row labels from a text file: a vocabulary, or a Projector ``metadata.tsv``.
+
+    One label per line, read verbatim (only the line break is removed; a
+    final empty line is not a label). A ``.tsv`` file follows the Projector's
+    rule: with one column there is no header; with several (tab-separated)
+    the first line is the header and the labels are the first column. There,
+    ``\\t``, ``\\n``, ``\\r`` and ``\\\\`` stand for a tab, a new line, a
+    return and a backslash (as embedlab's Projector export writes them).
+    """
+    path = None if isinstance(file, (bytes, bytearray, memoryview)) else Path(file)
+    label = filename or (path.name if path is not None else "labels")
+    if path is not None and not path.is_file():
+        raise FileFormatError(f"{path} is not a file.")
+    raw = path.read_bytes() if path is not None else bytes(file)  # type: ignore[arg-type]
+    if not raw:
+        raise FileFormatError(f"{label!r} is empty; it should hold one label per line.")
+    text = _decode(raw, label)
+    lines = text.split("\n")  # not splitlines(): \x1c, \u2028 ... occur inside real tokens
+    if lines[-1] == "":
+        lines.pop()
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    if not Path(label).suffix.lower() == ".tsv":
+        return lines
+    columns = {ln.count("\t") for ln in lines}
+    if columns == {0}:
+        return [_unescape(ln) for ln in lines]
+    header, body = lines[0].split("\t"), lines[1:]
+    for i, ln in enumerate(body, start=2):
+        if ln.count("\t") != len(header) - 1:
+            raise FileFormatError(
+                f"{label!r} line {i} has {ln.count(chr(9)) + 1} columns but its header line has {len(header)}; "
+                "with several columns every line needs the same number of tabs."
+            )
+    return [_unescape(ln.split("\t", 1)[0]) for ln in body]
+
+
+def _unescape(cell: str) -> str:
+    if "\\" not in cell:
+        return cell
+    return re.sub(r"\\([\\tnr])", lambda m: {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}[m.group(1)], cell)
+
+
+def _count_mismatch(labels_label: str, labels: list[str], label: str, rows: int) -> str:
+    msg = f"{labels_label!r} has {len(labels):,} labels but {label!r} has {rows:,} rows; give exactly one label per row."
+    if len(labels) == rows + 1 and Path(labels_label).suffix.lower() == ".tsv":
+        msg += (
+            f" A one-column metadata file has no header line (the Projector's rule): "
+            f"if {labels[0]!r} is a header, delete that first line."
+        )
+    return msg
+
+
+def read_embedding_files(
+    files: Sequence[tuple[str, bytes]] | Sequence[str | os.PathLike[str]], **options: object
+) -> EmbeddingTable:
+    """One embedding file, or a pair of files, as a user would upload them.
+
+    ``files`` is a list of paths or ``(filename, bytes)`` uploads. A pair is a
+    Projector ``vectors.tsv`` + ``metadata.tsv`` (the labels file is the one
+    named ``metadata...`` or, failing that, the one that is not all numbers),
+    or a matrix (``.npy``, ``.npz``, ``.safetensors``, ``.pt``) + a vocabulary
+    (``.txt``/``.tsv``, one token per line). Other ``options`` go to
+    :func:`read_embedding_file`.
+    """
+    items = [(f[0], f[1]) if isinstance(f, tuple) else (Path(f).name, Path(f)) for f in files]
+    if len(items) == 1:
+        (fname, data), = items
+        return read_embedding_file(data, filename=fname, **options)  # type: ignore[arg-type]
+    if len(items) != 2:
+        raise FileFormatError(
+            f"{len(items)} files were given; give one embedding file, or a pair: vectors.tsv + metadata.tsv "
+            "(TensorFlow Projector) or a .npy matrix + a vocabulary .txt (one token per line)."
+        )
+    (n1, d1), (n2, d2) = items
+    e1, e2 = Path(n1).suffix.lower(), Path(n2).suffix.lower()
+    matrices = {".npy", ".npz", ".safetensors", ".pt", ".pth"}
+    if e1 == e2 == ".tsv":
+        def is_meta(name: str, data: bytes | Path) -> bool:
+            raw = data.read_bytes()[:65536] if isinstance(data, Path) else data[:65536]
+            first = raw.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+            return "meta" in name.lower() or not all(_is_number(c) for c in first.split("\t") if c.strip())
+
+        m1, m2 = is_meta(n1, d1), is_meta(n2, d2)
+        if m1 == m2:
+            raise FileFormatError(
+                f"cannot tell which of {n1!r} and {n2!r} holds the vectors: name the labels file metadata.tsv "
+                "(the Projector's vectors.tsv has only numbers)."
+            )
+        (vn, vd), (ln, ld) = (items[1], items[0]) if m1 else (items[0], items[1])
+    elif (e1 in matrices) != (e2 in matrices) and ({e1, e2} - matrices) <= {".txt", ".tsv", ""}:
+        (vn, vd), (ln, ld) = (items[0], items[1]) if e1 in matrices else (items[1], items[0])
+    else:
+        raise FileFormatError(
+            f"{n1!r} and {n2!r} are not a pair this app reads: give vectors.tsv + metadata.tsv "
+            "(TensorFlow Projector), or a .npy/.npz/.safetensors/.pt matrix + a vocabulary .txt."
+        )
+    return read_embedding_file(vd, filename=vn, labels_file=ld, labels_filename=ln, **options)  # type: ignore[arg-type]
 
 
 def _decode(raw: bytes, label: str) -> str:
@@ -203,7 +386,9 @@ def _decode(raw: bytes, label: str) -> str:
         ) from exc
 
 
-def _to_float32(cells: list[list[str]], line_numbers: list[int], label: str) -> np.ndarray:
+def _to_float32(
+    cells: list[list[str]], line_numbers: list[int], label: str, hint: str = "every field after the token must be one"
+) -> np.ndarray:
     """Numbers of each row as a float32 matrix; a bad cell is named by line and column."""
     n, dim = len(cells), len(cells[0])
     check_fits(estimate_bytes((n, dim), np.float32), what=f"the vectors of {label!r}")
@@ -214,7 +399,7 @@ def _to_float32(cells: list[list[str]], line_numbers: list[int], label: str) -> 
         except ValueError:
             bad = next(x for x in row if not _is_number(x))
             raise FileFormatError(
-                f"{label!r} line {line_numbers[r]}: {bad!r} is not a number; every field after the token must be one."
+                f"{label!r} line {line_numbers[r]}: {bad!r} is not a number; {hint}."
             ) from None
     _check_finite(out, line_numbers, label)
     return out
@@ -347,6 +532,51 @@ def _parse_delimited(text: str, label: str, delimiter: str) -> tuple[list[str], 
             )
     tokens = [row[0] for _, row in rows]
     return tokens, _to_float32([row[1:] for _, row in rows], [ln for ln, _ in rows], label)
+
+
+def _looks_like_projector_vectors(text: str) -> bool:
+    """Whether the first line of a TSV is all numbers, its first field included (no token column)."""
+    first = next((ln for ln in text.split("\n", 50) if ln.strip()), "")
+    cells = first.rstrip("\r").split("\t")
+    return all(c.strip() and _is_number(c) for c in cells)
+
+
+def _parse_projector_vectors(text: str, label: str) -> np.ndarray:
+    """A Projector ``vectors.tsv``: tab-separated numbers, one vector per line, no header."""
+    fast = _fast_projector_vectors(text)
+    if fast is not None:
+        return fast
+    numbered = [(i + 1, ln.rstrip("\r")) for i, ln in enumerate(text.split("\n"))]
+    numbered = [(i, ln) for i, ln in numbered if ln.strip()]
+    if not numbered:
+        raise FileFormatError(f"{label!r} has no lines with vectors.")
+    rows = [(i, ln.strip().split("\t")) for i, ln in numbered]
+    dim = len(rows[0][1])
+    for line_no, cells in rows:
+        if len(cells) != dim:
+            raise FileFormatError(
+                f"{label!r} line {line_no} has {len(cells)} numbers, expected {dim} (as on line {rows[0][0]}); "
+                "every vector needs the same number of dimensions."
+            )
+    return _to_float32(
+        [c for _, c in rows], [i for i, _ in rows], label,
+        hint="a Projector vectors.tsv holds only numbers (the labels belong in metadata.tsv)",
+    )
+
+
+def _fast_projector_vectors(text: str) -> np.ndarray | None:
+    """pandas' C parser for a clean file; ``None`` sends anything unusual to the exact parser that names the line."""
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(io.StringIO(text), sep="\t", header=None, dtype=np.float64, engine="c",
+                         skip_blank_lines=True, na_filter=False)
+    except (ValueError, pd.errors.ParserError):
+        return None
+    vectors = df.to_numpy(dtype=np.float32)
+    if vectors.ndim != 2 or vectors.size == 0 or not np.isfinite(vectors).all():
+        return None
+    return vectors
 
 
 def _matrix(arr: np.ndarray, label: str, what: str) -> np.ndarray:

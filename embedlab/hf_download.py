@@ -8,9 +8,22 @@ a 548 MB file; for a 7B model about 0.5 GB of 15 GB.
 
 The matrix is stored as a float32 ``.npy`` under the cache directory, keyed by
 the commit it came from, with its sha256; later loads memory-map it, also
-offline. Token labels come from the repo's ``tokenizer.json`` (or
+offline. It is written to a temporary ``.part`` file and renamed into place
+only when every byte has arrived and been checked, and the entry's
+``info.json`` is written last: an interrupted download (lost connection,
+``progress`` raising to cancel, a killed process) never leaves a file that a
+later load would use. Token labels come from the repo's ``tokenizer.json`` (or
 ``vocab.json`` / ``vocab.txt``); when they equal a tiktoken vocabulary the table
 gets that ``encoding``, so token IDs from :mod:`embedlab.tokenizer` index it.
+
+``positions=True`` fetches the model's learned *position* matrix instead
+(GPT-2's ``wpe``, 1,024 x 768): row i is the vector added for position i, so
+its rows are labelled ``"0"``, ``"1"``, ... rather than by the tokenizer.
+
+Environment: ``HF_ENDPOINT`` (a mirror), ``HF_HUB_OFFLINE=1`` (never touch the
+network: cached copies only), ``HF_TOKEN``, and ``HF_HOME``/``HF_HUB_CACHE`` (the
+tokenizer files go to the usual Hugging Face cache) are honoured through
+``huggingface_hub``; ``EMBEDLAB_CACHE`` moves embedlab's own cache.
 """
 
 from __future__ import annotations
@@ -30,12 +43,12 @@ from urllib.parse import quote
 
 import numpy as np
 
-from .embedding_files import choose_embedding_tensor
+from .embedding_files import POSITION_TENSOR_NAMES, choose_embedding_tensor
 from .embeddings import EmbeddingTable
 from .errors import DataIntegrityError, EmbedlabError, FileFormatError, OfflineError, ResourceError
 from .memory import check_fits, estimate_bytes, format_bytes
 
-__all__ = ["default_cache_dir", "load_hf_embeddings", "tokenizer_labels"]
+__all__ = ["default_cache_dir", "hf_cache_entry", "load_hf_embeddings", "tokenizer_labels"]
 
 Progress = Callable[[int, int], None]
 _COMMIT = re.compile(r"[0-9a-f]{40}")
@@ -44,14 +57,45 @@ _CHUNK = 1 << 20
 _DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "<u2"}
 
 
+# A .part file this old is left over from a process that died mid-download
+# (one being written is touched every few milliseconds).
+_STALE_PART_S = 600.0
+
+
 def default_cache_dir() -> Path:
-    """``$EMBEDLAB_CACHE``, else ``~/.cache/embedlab``."""
-    return Path(os.environ.get("EMBEDLAB_CACHE") or Path.home() / ".cache" / "embedlab")
+    """``$EMBEDLAB_CACHE``, else ``$HF_HOME/embedlab`` when ``HF_HOME`` is set, else ``~/.cache/embedlab``."""
+    if os.environ.get("EMBEDLAB_CACHE"):
+        return Path(os.environ["EMBEDLAB_CACHE"])
+    if os.environ.get("HF_HOME"):
+        return Path(os.environ["HF_HOME"]) / "embedlab"
+    return Path.home() / ".cache" / "embedlab"
+
+
+def _entry_name(tensor: str | None, positions: bool) -> str:
+    return tensor or ("positions" if positions else "default")
+
+
+def hf_cache_entry(
+    repo_id: str,
+    *,
+    positions: bool = False,
+    tensor: str | None = None,
+    revision: str = "main",
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Path | None:
+    """The complete cache folder that :func:`load_hf_embeddings` would use offline, or ``None``.
+
+    Needs no network: it tells a page whether a model is already downloaded.
+    """
+    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    positional = positions or tensor in POSITION_TENSOR_NAMES
+    return _cached_entry(root / "hf" / repo_id.replace("/", "--"), revision, _entry_name(tensor, positional))
 
 
 def load_hf_embeddings(
     repo_id: str,
     *,
+    positions: bool = False,
     revision: str = "main",
     tensor: str | None = None,
     encoding: str | None = None,
@@ -65,6 +109,10 @@ def load_hf_embeddings(
 
     Args:
         repo_id: e.g. ``"openai-community/gpt2"``.
+        positions: fetch the learned position matrix instead (GPT-2's ``wpe``,
+            found by :data:`~embedlab.embedding_files.POSITION_TENSOR_NAMES`);
+            rows are labelled by position (``"0"``, ``"1"``, ...). Naming one of
+            those tensors with ``tensor=`` implies it.
         revision: branch, tag or commit; resolved to a commit so the cache is exact.
         tensor: the matrix's name when the usual names (``wte.weight``,
             ``model.embed_tokens.weight``, ...) do not find it.
@@ -73,7 +121,8 @@ def load_hf_embeddings(
         endpoint: the Hub's URL (default: ``$HF_ENDPOINT`` or huggingface.co).
         token: access token for gated/private repos (``huggingface_hub`` semantics).
         cache_dir: where matrices are kept (default :func:`default_cache_dir`).
-        progress: called as ``progress(bytes_done, bytes_total)`` while downloading.
+        progress: called as ``progress(bytes_done, bytes_total)`` while downloading
+            (about once per MB). It may raise to cancel: the partial file is deleted.
         timeout: seconds to wait for the server on each request.
 
     Raises:
@@ -87,9 +136,16 @@ def load_hf_embeddings(
         validate_repo_id(repo_id)
     except HFValidationError as exc:
         raise EmbedlabError(f"{repo_id!r} is not a Hugging Face repo id; use 'name' or 'owner/name'. ({exc})") from exc
+    positions = positions or tensor in POSITION_TENSOR_NAMES
+    if positions and encoding is not None:
+        raise EmbedlabError(
+            f"encoding={encoding!r} labels token rows, but a position matrix is labelled by position; "
+            "leave encoding out with positions=True."
+        )
+    explicit_cache = cache_dir is not None or bool(os.environ.get("EMBEDLAB_CACHE"))
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     repo_dir = root / "hf" / repo_id.replace("/", "--")
-    entry_name = tensor or "default"
+    entry_name = _entry_name(tensor, positions)
 
     fresh = False  # a matrix written just now need not be hashed a second time
     if _COMMIT.fullmatch(revision) and _complete(repo_dir / revision / entry_name):
@@ -97,21 +153,40 @@ def load_hf_embeddings(
     else:
         try:
             entry, fresh = _download(
-                repo_id, revision=revision, tensor=tensor, encoding=encoding, endpoint=endpoint, token=token,
-                root=root, repo_dir=repo_dir, entry_name=entry_name, progress=progress, timeout=timeout,
+                repo_id, revision=revision, tensor=tensor, positions=positions, encoding=encoding,
+                endpoint=endpoint, token=token, hub_cache=root / "hub" if explicit_cache else None,
+                repo_dir=repo_dir, entry_name=entry_name, progress=progress, timeout=timeout,
             )
         except OfflineError as exc:
             entry = _cached_entry(repo_dir, revision, entry_name)
             if entry is None:
-                raise OfflineError(
-                    f"could not download hf:{repo_id} from the Hugging Face Hub ({exc}), and no copy is cached "
-                    f"in {repo_dir}. Check the connection and try again, or choose GloVe or a file."
-                ) from exc
+                raise OfflineError(_offline_message(repo_id, exc, repo_dir, endpoint)) from exc
             warnings.warn(
                 f"The Hugging Face Hub is not reachable; using the copy of hf:{repo_id} cached at {entry}.",
                 stacklevel=2,
             )
     return _table_from(entry, encoding, verify=not fresh)
+
+
+def _offline_message(repo_id: str, exc: Exception, repo_dir: Path, endpoint: str | None) -> str:
+    """What went wrong and what to do, for a model that is neither reachable nor cached."""
+    import huggingface_hub.constants as hf
+
+    if hf.HF_HUB_OFFLINE:
+        why = (
+            "HF_HUB_OFFLINE=1 is set, so nothing is downloaded. Unset HF_HUB_OFFLINE (with an internet "
+            "connection) to download it once"
+        )
+    else:
+        why = (
+            f"the Hub at {endpoint or hf.ENDPOINT} cannot be reached ({exc}). Connect to the internet "
+            "(or set HF_ENDPOINT to a reachable mirror) and try again to download it once"
+        )
+    return (
+        f"could not download hf:{repo_id} from the Hugging Face Hub, and no copy is cached in {repo_dir}: {why}; "
+        "after that it works offline. Or copy that folder from a machine that has it (EMBEDLAB_CACHE sets where "
+        "the cache is). Meanwhile, choose GloVe or a file of your own."
+    )
 
 
 # -- cache ---------------------------------------------------------------------------------
@@ -143,6 +218,17 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+def _remove_stale_parts(entry: Path) -> None:
+    """Delete partial downloads left by a process that died: never read, but up to GBs on disk."""
+    now = time.time()
+    for part in entry.glob(".*.part"):
+        try:
+            if now - part.stat().st_mtime > _STALE_PART_S:
+                part.unlink()
+        except OSError:  # another process finished or removed it meanwhile
+            pass
+
+
 def _table_from(entry: Path, encoding: str | None, *, verify: bool = True) -> EmbeddingTable:
     info = json.loads((entry / "info.json").read_text(encoding="utf-8"))
     npy = entry / "vectors.npy"
@@ -154,16 +240,18 @@ def _table_from(entry: Path, encoding: str | None, *, verify: bool = True) -> Em
     vectors = np.load(npy, mmap_mode="r", allow_pickle=False)
     labels = json.loads((entry / "tokens.json").read_text(encoding="utf-8"))
     enc = info.get("encoding")
-    if encoding is not None and encoding != enc:
+    if encoding is not None and encoding != enc and info.get("kind") != "positions":
         labels, enc = _rows_labelled_by(encoding, len(vectors), info["repo_id"]), encoding
     rows, dim = info["shape"]
+    positional = info.get("kind") == "positions"
     return EmbeddingTable(
         vectors,
         labels,
-        name=f"{info['repo_id']} (input embeddings)",
+        name=f"{info['repo_id']} ({'position' if positional else 'input'} embeddings)",
         source=(
             f"Hugging Face {info['repo_id']} @ {info['commit'][:7]}: tensor {info['tensor']!r}, {info['dtype']} "
-            f"{rows:,} x {dim:,}. Downloaded {format_bytes(info['bytes_downloaded'])} of the "
+            f"{rows:,} x {dim:,}{' (learned positions: row i is added at position i)' if positional else ''}. "
+            f"Downloaded {format_bytes(info['bytes_downloaded'])} of the "
             f"{format_bytes(info['file_size'])} file {info['filename']} by byte range."
         ),
         word_level=False,
@@ -179,10 +267,11 @@ def _download(
     *,
     revision: str,
     tensor: str | None,
+    positions: bool,
     encoding: str | None,
     endpoint: str | None,
     token: str | bool | None,
-    root: Path,
+    hub_cache: Path | None,
     repo_dir: Path,
     entry_name: str,
     progress: Progress | None,
@@ -200,13 +289,13 @@ def _download(
         entry = repo_dir / commit / entry_name
         fresh = not _complete(entry)
         if fresh:
-            _fetch_entry(api, repo_id, commit, tensor, encoding, info, root, entry, progress, timeout)
+            _fetch_entry(api, repo_id, commit, tensor, positions, encoding, info, hub_cache, entry, progress, timeout)
     _ref_file(repo_dir, revision).parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(_ref_file(repo_dir, revision), commit)
     return entry, fresh
 
 
-def _fetch_entry(api, repo_id, commit, tensor, encoding, info, root, entry, progress, timeout) -> None:  # noqa: ANN001
+def _fetch_entry(api, repo_id, commit, tensor, positions, encoding, info, hub_cache, entry, progress, timeout) -> None:  # noqa: ANN001, E501
     from huggingface_hub import hf_hub_url
     from huggingface_hub.errors import NotASafetensorsRepoError, SafetensorsParsingError
     from huggingface_hub.utils import build_hf_headers
@@ -221,7 +310,7 @@ def _fetch_entry(api, repo_id, commit, tensor, encoding, info, root, entry, prog
     except SafetensorsParsingError as exc:
         raise FileFormatError(f"the safetensors header of hf:{repo_id} cannot be parsed: {exc}") from exc
     shapes = {name: ti.shape for fm in meta.files_metadata.values() for name, ti in fm.tensors.items()}
-    name = choose_embedding_tensor(shapes, tensor=tensor, what=f"hf:{repo_id}")
+    name = choose_embedding_tensor(shapes, tensor=tensor, what=f"hf:{repo_id}", positions=positions)
     filename = meta.weight_map[name]
     ti = meta.files_metadata[filename].tensors[name]
     if ti.dtype not in _DTYPES:
@@ -230,8 +319,10 @@ def _fetch_entry(api, repo_id, commit, tensor, encoding, info, root, entry, prog
         )
     rows, dim = (int(s) for s in ti.shape)
     out_bytes = estimate_bytes((rows, dim), np.float32)
-    check_fits(out_bytes, what=f"the {rows:,} x {dim:,} embedding matrix of hf:{repo_id}")
+    kind = "position" if positions else "embedding"
+    check_fits(out_bytes, what=f"the {rows:,} x {dim:,} {kind} matrix of hf:{repo_id}")
     entry.mkdir(parents=True, exist_ok=True)
+    _remove_stale_parts(entry)
     free = shutil.disk_usage(entry).free
     if out_bytes > free:
         raise ResourceError(
@@ -242,7 +333,10 @@ def _fetch_entry(api, repo_id, commit, tensor, encoding, info, root, entry, prog
         )
 
     # Labels first: they are small, and a broken tokenizer should fail before a long download.
-    labels, enc = _labels(api, repo_id, commit, info, encoding, rows, root, timeout)
+    if positions:
+        labels, enc = [str(i) for i in range(rows)], None
+    else:
+        labels, enc = _labels(api, repo_id, commit, info, encoding, rows, hub_cache, timeout)
 
     url = hf_hub_url(repo_id, filename, revision=commit, endpoint=api.endpoint)
     headers = build_hf_headers(token=api.token)  # the Hub's own auth and user-agent headers
@@ -258,6 +352,7 @@ def _fetch_entry(api, repo_id, commit, tensor, encoding, info, root, entry, prog
         json.dumps(
             {
                 "repo_id": repo_id, "commit": commit, "filename": filename, "tensor": name, "dtype": ti.dtype,
+                "kind": "positions" if positions else "tokens",
                 "shape": [rows, dim], "byte_start": start, "bytes_downloaded": end - begin, "file_size": file_size,
                 "encoding": enc, "npy_sha256": _sha256(npy), "downloaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             },
@@ -315,6 +410,8 @@ def _stream_matrix(
                     "refusing to download the whole checkpoint."
                 )
             file_size = int(content_range.rsplit("/", 1)[1]) if content_range.rsplit("/", 1)[1].isdigit() else -1
+            if progress is not None:
+                progress(0, nbytes)  # the total is known now: a progress bar can start
             for chunk in r.iter_bytes(_CHUNK):
                 if done + len(chunk) > nbytes:
                     raise FileFormatError(f"{url} sent more than the {nbytes} bytes asked for.")
@@ -398,7 +495,7 @@ class _hub_errors:  # noqa: N801 - used as a context manager
 # -- token labels ------------------------------------------------------------------------------
 
 
-def _labels(api, repo_id, commit, info, encoding, rows, root, timeout) -> tuple[list[str], str | None]:  # noqa: ANN001
+def _labels(api, repo_id, commit, info, encoding, rows, hub_cache, timeout) -> tuple[list[str], str | None]:  # noqa: ANN001
     if encoding is not None:
         return _rows_labelled_by(encoding, rows, repo_id), encoding
     files = {s.rfilename for s in (info.siblings or [])}
@@ -407,7 +504,8 @@ def _labels(api, repo_id, commit, info, encoding, rows, root, timeout) -> tuple[
         if files and fname not in files:
             continue
         try:
-            path = api.hf_hub_download(repo_id, fname, revision=commit, cache_dir=root / "hub", etag_timeout=timeout)
+            # hub_cache None: huggingface_hub's own cache (HF_HOME / HF_HUB_CACHE), shared with transformers.
+            path = api.hf_hub_download(repo_id, fname, revision=commit, cache_dir=hub_cache, etag_timeout=timeout)
         except Exception as exc:  # noqa: BLE001 - a missing tokenizer file only costs the labels
             from huggingface_hub.errors import EntryNotFoundError
 

@@ -23,6 +23,7 @@ class Repo:
     files: dict[str, bytes]
     sha: str = "0123456789abcdef0123456789abcdef01234567"
     gated: bool = False
+    tensors: dict = field(default_factory=dict)  # name -> numpy array, what a test compares against
 
 
 @dataclass
@@ -40,6 +41,10 @@ class FakeHub:
     ignore_ranges: bool = False  # behave like a server without range support
     truncate_after: int | None = None  # stop a ranged body after this many bytes ...
     truncate_min_size: int = 0  # ... if the body is larger than this (e.g. only the matrix transfer)
+    # Hold a ranged body larger than hold_min_size after its first 64 KB until the event is set:
+    # a download that is "in progress" for exactly as long as a test needs.
+    hold: threading.Event | None = None
+    hold_min_size: int = 1_000_000
     log: list[Logged] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
 
@@ -102,7 +107,13 @@ class FakeHub:
         h.end_headers()
         if sent_body:
             try:
-                h.wfile.write(sent_body)
+                if self.hold is not None and status == 206 and len(sent_body) > self.hold_min_size:
+                    h.wfile.write(sent_body[:65536])
+                    h.wfile.flush()
+                    self.hold.wait(120)
+                    h.wfile.write(sent_body[65536:])
+                else:
+                    h.wfile.write(sent_body)
             except (BrokenPipeError, ConnectionResetError):
                 pass
         if len(sent_body) < len(body) and not head:
@@ -187,9 +198,15 @@ def gpt2_repo(*, dim: int = 16, filler_mb: int = 8, seed: int = 0):
 
     g = torch.Generator().manual_seed(seed)
     wte = torch.randn(50257, dim, generator=g)
+    # Like a trained wpe, nearby positions get similar vectors: a smooth curve plus a little noise.
+    pos = torch.arange(1024, dtype=torch.float32)[:, None]
+    freq = torch.linspace(0.5, 3, dim)[None, :]
+    wpe = 0.1 * torch.sin(pos * freq * 6.28318 / 1024 + torch.arange(dim)[None, :]) + 2e-5 * torch.randn(
+        1024, dim, generator=g
+    )
     tensors = {
         "wte.weight": wte,
-        "wpe.weight": torch.randn(1024, dim, generator=g),
+        "wpe.weight": wpe,
         "h.0.mlp.c_fc.weight": torch.randn(filler_mb * 2**20 // 4 // 64, 64, generator=g),
         "ln_f.bias": torch.zeros(dim),
     }
@@ -206,7 +223,7 @@ def gpt2_repo(*, dim: int = 16, filler_mb: int = 8, seed: int = 0):
         "model.safetensors": _safetensors(tensors),
         "tokenizer.json": json.dumps(tokenizer).encode(),
     }
-    return Repo(files, sha="a" * 40), wte.numpy()
+    return Repo(files, sha="a" * 40, tensors={"wte.weight": wte.numpy(), "wpe.weight": wpe.numpy()}), wte.numpy()
 
 
 LLAMA_VOCAB = ["<unk>", "<s>", "</s>", "<0x0A>", "\u2581the", "\u2581cat", "\u2581dog", "s", "\u2581", "\u2581Cat"]
@@ -253,9 +270,11 @@ def bert_repo(*, dim: int = 4, seed: int = 2):
 
     g = torch.Generator().manual_seed(seed)
     emb = torch.randn(len(BERT_VOCAB), dim, generator=g).to(torch.float16)
+    positions = torch.randn(16, dim, generator=g).to(torch.float16)
     tensors = {
         "bert.embeddings.word_embeddings.weight": emb,
-        "bert.embeddings.position_embeddings.weight": torch.randn(16, dim, generator=g).to(torch.float16),
+        "bert.embeddings.position_embeddings.weight": positions,
     }
     files = {"model.safetensors": _safetensors(tensors), "vocab.txt": ("\n".join(BERT_VOCAB) + "\n").encode()}
-    return Repo(files, sha="c" * 40), emb.float().numpy()
+    arrays = {"word": emb.float().numpy(), "positions": positions.float().numpy()}
+    return Repo(files, sha="c" * 40, tensors=arrays), emb.float().numpy()

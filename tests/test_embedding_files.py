@@ -324,3 +324,131 @@ def test_format_override_and_unknown_format(tmp_path):
         read_embedding_file(path, format="excel")  # type: ignore[arg-type]
     with pytest.raises(FileFormatError, match="is not a file"):
         read_embedding_file(tmp_path)
+
+
+# -- word2vec/GloVe text: the "rows dims" header is optional in both extensions -------------------
+
+
+@pytest.mark.parametrize("ext", [".txt", ".vec"])
+@pytest.mark.parametrize("header", [True, False])
+def test_text_with_and_without_the_word2vec_header(tmp_path, glove_head, ext, header):
+    head = EmbeddingTable(np.asarray(glove_head.vectors[:50]), glove_head.tokens[:50], name="h")
+    body = "".join(t + " " + " ".join(ef._decimal(x) for x in row) + "\n" for t, row in zip(head.tokens, head.vectors.tolist()))
+    path = tmp_path / f"words{ext}"
+    path.write_text((f"50 {head.dim}\n" if header else "") + body, encoding="utf-8")
+    _same(head, read_embedding_file(path))
+    assert read_embedding_file(path).neighbors("the", k=1) == head.neighbors("the", k=1)
+
+
+# -- the TensorFlow Embedding Projector pair ----------------------------------------------------
+
+
+def _projector_pair(table: EmbeddingTable, categories=None) -> tuple[bytes, bytes]:
+    from embedlab.mapfig import projector_tsv  # the app's own Projector export
+
+    vectors, meta = projector_tsv(table.vectors, table.tokens, categories=categories)
+    return vectors.encode("utf-8"), meta.encode("utf-8")
+
+
+def test_projector_pair_from_the_apps_own_export_reads_back(tmp_path, glove_head):
+    head = EmbeddingTable(np.asarray(glove_head.vectors[:500]), glove_head.tokens[:500], name="h")
+    vectors, meta = _projector_pair(head)
+    (tmp_path / "vectors.tsv").write_bytes(vectors)
+    (tmp_path / "metadata.tsv").write_bytes(meta)
+    for table in (
+        read_embedding_file(tmp_path / "vectors.tsv", labels_file=tmp_path / "metadata.tsv"),
+        load_embeddings(str(tmp_path / "vectors.tsv"), labels_file=str(tmp_path / "metadata.tsv")),
+        ef.read_embedding_files([("metadata.tsv", meta), ("vectors.tsv", vectors)]),  # either order
+        ef.read_embedding_files([tmp_path / "vectors.tsv", tmp_path / "metadata.tsv"]),
+    ):
+        assert table.tokens == head.tokens and table.word_level
+        np.testing.assert_allclose(table.vectors, head.vectors, rtol=1e-6)  # the export writes 7 digits
+        assert table.name == "vectors.tsv + metadata.tsv"
+        assert "TensorFlow Projector" in table.source
+        assert [w for w, _ in table.neighbors("government", k=5)] == [w for w, _ in head.neighbors("government", k=5)]
+
+
+def test_projector_metadata_with_several_columns_and_escaped_labels():
+    table = EmbeddingTable(np.eye(3, dtype=np.float32), ["tab\there", "new\nline", "back\\slash"], name="t")
+    vectors, meta = _projector_pair(table, categories=["a", "b", "c"])
+    assert meta.startswith(b"token\tcategory\n")
+    back = ef.read_embedding_files([("vectors.tsv", vectors), ("metadata.tsv", meta)])
+    assert back.tokens == table.tokens  # first column; \t \n \\ read back as written
+
+
+def test_projector_vectors_alone_are_labelled_by_row_number():
+    table = read_embedding_file(b"0.1\t0.2\n0.3\t0.4\n-1\t2e-3\n", filename="vectors.tsv")
+    assert table.tokens == ["0", "1", "2"] and not table.word_level
+    assert "No labels in the file" in table.source
+    # A token TSV whose first token happens to be a number is still a token TSV.
+    assert read_embedding_file(b"1990\t0.5\t0.1\ncat\t0.2\t0.3\n", filename="years.tsv").tokens == ["1990", "cat"]
+
+
+@pytest.mark.parametrize(
+    ("vectors", "meta", "fragment"),
+    [
+        (b"1\t2\n3\t4\n", b"cat\n", "'metadata.tsv' has 1 labels but 'vectors.tsv' has 2 rows"),
+        (b"1\t2\n3\t4\n", b"word\ncat\ndog\n", "has 3 labels .* no header line .*if 'word' is a header, delete"),
+        (b"1\t2\n3\n", b"cat\ndog\n", "'vectors.tsv' line 2 has 1 numbers, expected 2"),
+        (b"1\t2\ncat\t4\n", b"a\nb\n", "line 2: 'cat' is not a number; a Projector vectors.tsv holds only numbers"),
+        (b"1\t2\n3\tinf\n", b"a\nb\n", "'vectors.tsv' line 2 contains NaN or infinity"),
+        (b"", b"a\n", "'vectors.tsv' is empty"),
+        (b"1\t2\n", b"", "'metadata.tsv' is empty"),
+        (b"1\t2\n", b"caf\xe9\n", "'metadata.tsv' line 1 is not valid UTF-8"),
+        (b"1\t2\n3\t4\n", b"token\tkind\ncat\tpet\ndog\n", "'metadata.tsv' line 3 has 1 columns but its header line has 2"),
+    ],
+)
+def test_projector_pair_problems_are_named(vectors, meta, fragment):
+    with pytest.raises(FileFormatError, match=fragment):
+        ef.read_embedding_files([("vectors.tsv", vectors), ("metadata.tsv", meta)])
+
+
+def test_npy_with_a_vocabulary_file(tmp_path, glove_head):
+    np.save(tmp_path / "m.npy", np.asarray(glove_head.vectors[:100]))
+    (tmp_path / "vocab.txt").write_text("\n".join(glove_head.tokens[:100]) + "\n", encoding="utf-8")
+    table = read_embedding_file(tmp_path / "m.npy", labels_file=tmp_path / "vocab.txt")
+    _same(EmbeddingTable(np.asarray(glove_head.vectors[:100]), glove_head.tokens[:100], name="x"), table)
+    assert table.word_level and table.name == "m.npy + vocab.txt"
+    up = ef.read_embedding_files([("vocab.txt", (tmp_path / "vocab.txt").read_bytes()),
+                                  ("m.npy", (tmp_path / "m.npy").read_bytes())])
+    assert up.tokens == table.tokens
+    (tmp_path / "short.txt").write_text("the\n,\n", encoding="utf-8")
+    with pytest.raises(FileFormatError, match="'short.txt' has 2 labels but 'm.npy' has 100 rows"):
+        read_embedding_file(tmp_path / "m.npy", labels_file=tmp_path / "short.txt")
+
+
+def test_a_vocabulary_keeps_every_line_verbatim():
+    labels = ef.read_labels(b" cat\r\n\tdog\n\nend", filename="vocab.txt")
+    assert labels == [" cat", "\tdog", "", "end"]  # spaces, tabs and empty tokens are tokens in a vocabulary
+
+
+@pytest.mark.parametrize(
+    ("files", "fragment"),
+    [
+        ([("a.tsv", b"1\t2\n"), ("b.tsv", b"3\t4\n")], "cannot tell which of 'a.tsv' and 'b.tsv' holds the vectors"),
+        ([("a.csv", b"x,1\n"), ("b.txt", b"x\n")], "are not a pair this app reads"),
+        ([("a.npy", b""), ("b.npy", b"")], "are not a pair this app reads"),
+        ([("a.txt", b"x 1\n")] * 3, "3 files were given"),
+    ],
+)
+def test_upload_sets_that_are_not_a_pair(files, fragment):
+    with pytest.raises(FileFormatError, match=fragment):
+        ef.read_embedding_files(files)
+
+
+def test_labels_given_twice_are_refused(tmp_path):
+    np.save(tmp_path / "m.npy", np.ones((2, 2), np.float32))
+    with pytest.raises(EmbedlabError, match="either tokens= or labels_file="):
+        read_embedding_file(tmp_path / "m.npy", tokens=["a", "b"], labels_file=b"a\nb\n")
+
+
+# -- truncated binary files -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ext", [".npy", ".npz", ".safetensors", ".pt"])
+def test_truncated_binary_files_are_refused(tmp_path, glove_head, ext):
+    path = save_embeddings(glove_head, tmp_path / f"t{ext}")
+    data = path.read_bytes()
+    cut = data[: len(data) * 2 // 3]
+    with pytest.raises(FileFormatError, match=f"t{ext}"):
+        read_embedding_file(cut, filename=path.name)

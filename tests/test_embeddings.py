@@ -395,3 +395,91 @@ def test_load_embeddings_dispatches_and_refuses_unknown_sources(tmp_path):
         load_embeddings("  ")
     with pytest.raises(TypeError, match="colour"):
         load_embeddings("random", colour="red")
+
+
+def test_glove_second_load_is_the_same_table_and_a_changed_file_is_checked_again(glove, glove_copy):
+    assert glove_6b_50d() is glove  # unchanged files: no second hash, no second vocabulary
+    first = glove_6b_50d(data_dir=glove_copy)
+    assert glove_6b_50d(data_dir=glove_copy) is first
+    path = glove_copy / "glove_6B_50d_emb.npy"
+    data = bytearray(path.read_bytes())
+    data[100] ^= 0x01
+    path.write_bytes(bytes(data))  # new mtime: the file is hashed again, and refused
+    with pytest.raises(DataIntegrityError, match="has sha256"):
+        glove_6b_50d(data_dir=glove_copy)
+
+
+# -- many queries at once --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("metric", "n_queries"), [("cosine", 120), ("euclidean", 40), ("dot", 40)])
+def test_neighbors_many_equals_one_by_one_on_glove(glove, metric, n_queries):
+    rng = np.random.default_rng(7)
+    words = [glove.tokens[i] for i in rng.choice(len(glove), n_queries, replace=False)]
+    queries = [*words, "cat", glove.vector("king") - glove.vector("man"), glove.vector("paris")]
+    many = glove.neighbors_many(queries, k=10, metric=metric)
+    assert many == [glove.neighbors(q, k=10, metric=metric) for q in queries]  # exactly: words and scores
+    if metric == "cosine":
+        assert many[-3][0] == ("dog", pytest.approx(0.9218, abs=1e-4))
+        assert "paris" not in [w for w, _ in many[-1]]  # a vector query excludes the identical row
+
+
+def test_neighbors_many_accepts_a_matrix_of_query_vectors(glove):
+    rows = [glove.index_of(w) for w in ("cat", "queen", "computer")]
+    matrix = np.asarray(glove.vectors[rows])
+    assert glove.neighbors_many(matrix, k=3) == [glove.neighbors(v, k=3) for v in matrix]
+    assert glove.neighbors_many([], k=3) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 400), dim=st.integers(1, 6), k=st.integers(1, 30),
+       metric=st.sampled_from(["cosine", "euclidean", "dot"]), repeats=st.integers(0, 20))
+def test_neighbors_many_equals_one_by_one_with_repeated_rows_and_labels(seed, n, dim, k, metric, repeats):
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    vectors[rng.integers(0, n, repeats)] = vectors[0]  # identical rows: ties broken by row number
+    labels = [f"w{i % max(2, n - 3)}" for i in range(n)]  # a few repeated labels, excluded together
+    table = EmbeddingTable(vectors, labels, name="t", word_level=False)
+    queries = ["w0", "w1", vectors[0], vectors[-1] + 0.5]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # k beyond the table is clamped in both
+        many = table.neighbors_many(queries, k=k, metric=metric)
+        one = [table.neighbors(q, k=k, metric=metric) for q in queries]
+    assert many == one
+
+
+def test_near_ties_below_float32_precision_are_ranked_exactly():
+    # 300 rows within 1e-5 of each other: their cosines differ by ~1e-10, far below float32's
+    # resolution, so the fast pass cannot rank them and the exact float64 re-score must.
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal(8)
+    vectors = (base + 1e-5 * rng.standard_normal((300, 8))).astype(np.float32)
+    vectors[0] = rng.standard_normal(8)
+    table = EmbeddingTable(vectors, [str(i) for i in range(300)], name="ties", word_level=False)
+    m = vectors.astype(np.float64)
+    for metric in ("cosine", "euclidean", "dot"):
+        q = m[5]
+        if metric == "cosine":
+            score, sign = (m @ q) / (np.linalg.norm(m, axis=1) * np.linalg.norm(q)), -1
+        elif metric == "euclidean":
+            score, sign = np.sqrt(((m - q) ** 2).sum(axis=1)), 1
+        else:
+            score, sign = m @ q, -1
+        expected = [i for i in np.lexsort((np.arange(300), sign * score)) if i != 5][:20]
+        got = table.neighbors("5", k=20, metric=metric)
+        assert [int(w) for w, _ in got] == expected, metric
+        assert table.neighbors_many(["5"], k=20, metric=metric) == [got]
+
+
+@pytest.mark.parametrize(
+    ("queries", "error", "fragment"),
+    [
+        (["cat", "zzqqxx"], MissingTokenError, "'zzqqxx'"),
+        (np.ones(50), EmbedlabError, r"queries has shape \(50,\)"),
+        ([np.ones(3)], EmbedlabError, "shape \\(3,\\).*length 50"),
+        ([np.zeros(50)], EmbedlabError, "zero vector has no direction"),
+    ],
+)
+def test_neighbors_many_refuses_bad_queries(glove, queries, error, fragment):
+    with pytest.raises(error, match=fragment):
+        glove.neighbors_many(queries)

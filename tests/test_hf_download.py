@@ -240,3 +240,135 @@ def test_an_unwritable_cache_is_named_with_the_fix(hub, tmp_path):
     blocker.write_text("a file where the cache folder should go")
     with pytest.raises(EmbedlabError, match="could not write the download of hf:test/bert to the cache .*EMBEDLAB_CACHE"):
         load_hf_embeddings("test/bert", endpoint=hub.endpoint, cache_dir=blocker)
+
+
+# -- learned position matrices (GPT-2's wpe) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("options", [{"positions": True}, {"tensor": "wpe.weight"}])
+def test_gpt2_wpe_is_fetched_alone_and_labelled_by_position(load, hub, repos, options):
+    wpe = repos["repos"]["test/gpt2"].tensors["wpe.weight"]
+    table = load("test/gpt2", **options)
+    np.testing.assert_array_equal(table.vectors, wpe)
+    assert (len(table), table.dim) == (1024, 16)
+    assert table.tokens == [str(i) for i in range(1024)] and table.encoding is None and not table.word_level
+    assert table.name == "test/gpt2 (position embeddings)"
+    assert "tensor 'wpe.weight'" in table.source and "row i is added at position i" in table.source
+    np.testing.assert_array_equal(table.vector("7"), wpe[7])
+    # Only the 64 KB position matrix (plus the header probe) travelled: no tokenizer, no wte.
+    assert not [e for e in hub.log if "tokenizer" in e.path]
+    assert wpe.nbytes <= hub.sent("model.safetensors") <= wpe.nbytes + 100_001 + 8
+    # A trained-like wpe: each position's nearest neighbour is an adjacent position.
+    assert table.neighbors("500", k=1)[0][0] in ("499", "501")
+
+
+def test_positions_and_token_embeddings_are_cached_side_by_side(load, hub, repos, tmp_path):
+    from embedlab.hf_download import hf_cache_entry
+
+    assert hf_cache_entry("test/gpt2", cache_dir=tmp_path) is None
+    load("test/gpt2", positions=True)
+    assert hf_cache_entry("test/gpt2", positions=True, cache_dir=tmp_path).name == "positions"
+    assert hf_cache_entry("test/gpt2", cache_dir=tmp_path) is None  # the token matrix is another download
+    wte = load("test/gpt2")
+    assert hf_cache_entry("test/gpt2", cache_dir=tmp_path).name == "default"
+    np.testing.assert_array_equal(wte.vectors, repos["wte"])
+    hub.log.clear()
+    import huggingface_hub.constants
+
+    huggingface_hub.constants.HF_HUB_OFFLINE = True  # restored by the hub fixture's monkeypatch
+    with pytest.warns(UserWarning, match="using the copy of hf:test/gpt2"):
+        again = load("test/gpt2", positions=True)
+    assert hub.log == [] and len(again) == 1024
+
+
+def test_bert_position_embeddings(load, repos):
+    table = load("test/bert", positions=True)
+    np.testing.assert_array_equal(table.vectors, repos["repos"]["test/bert"].tensors["positions"])
+    assert table.tokens == [str(i) for i in range(16)]
+
+
+def test_a_model_without_learned_positions_says_why(load):
+    with pytest.raises(FileFormatError, match="hf:test/llama has no learned position matrix .*RoPE"):
+        load("test/llama", positions=True)
+
+
+def test_positions_refuse_an_encoding(load):
+    with pytest.raises(EmbedlabError, match="a position matrix is labelled by position; leave encoding out"):
+        load("test/gpt2", positions=True, encoding="gpt2")
+
+
+# -- interrupted downloads, the cache location, the offline message -------------------------------
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_download_cancelled_from_progress_leaves_nothing_to_use(load, tmp_path, repos):
+    seen = []
+
+    def cancel_halfway(done, total):
+        seen.append(done)
+        if done > total // 2:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        load("test/gpt2", progress=cancel_halfway)
+    assert seen[0] == 0 and max(seen) < repos["wte"].nbytes
+    assert not list(tmp_path.rglob("*.part")) and not list(tmp_path.rglob("vectors.npy"))
+    assert not list(tmp_path.rglob("info.json"))
+    np.testing.assert_array_equal(load("test/gpt2").vectors, repos["wte"])  # and the next try completes
+
+
+def test_partial_files_of_a_dead_process_are_cleaned_up(load, tmp_path):
+    import os
+    import time
+
+    entry = tmp_path / "hf" / "test--bert" / ("c" * 40) / "default"
+    entry.mkdir(parents=True)
+    stale, fresh = entry / ".vectors.npy.dead.part", entry / ".vectors.npy.other-process.part"
+    stale.write_bytes(b"x" * 1000)
+    fresh.write_bytes(b"y" * 1000)
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    load("test/bert")
+    assert not stale.exists()
+    assert fresh.exists()  # may belong to a download still running in another process
+
+
+def test_default_cache_dir_follows_embedlab_cache_then_hf_home(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    from embedlab.hf_download import default_cache_dir
+
+    monkeypatch.delenv("EMBEDLAB_CACHE", raising=False)
+    monkeypatch.delenv("HF_HOME", raising=False)
+    assert default_cache_dir() == Path.home() / ".cache" / "embedlab"
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    assert default_cache_dir() == tmp_path / "hf-home" / "embedlab"
+    monkeypatch.setenv("EMBEDLAB_CACHE", str(tmp_path / "mine"))
+    assert default_cache_dir() == tmp_path / "mine"
+
+
+def test_without_a_cache_dir_the_tokenizer_goes_to_the_hf_cache(hub, monkeypatch, tmp_path):
+    import huggingface_hub.constants
+
+    monkeypatch.delenv("EMBEDLAB_CACHE", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hf-hub-cache"))
+    table = load_hf_embeddings("test/bert", endpoint=hub.endpoint)
+    assert table.tokens == BERT_VOCAB
+    assert list((tmp_path / "hf-home" / "embedlab" / "hf" / "test--bert").rglob("vectors.npy"))
+    assert list((tmp_path / "hf-hub-cache").rglob("vocab.txt"))  # shared with transformers & co.
+
+
+def test_offline_mode_message_says_to_unset_hf_hub_offline(tmp_path, monkeypatch):
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(OfflineError) as info:
+        load_hf_embeddings("openai-community/gpt2", cache_dir=tmp_path)
+    msg = str(info.value)
+    assert "HF_HUB_OFFLINE=1 is set" in msg and "Unset HF_HUB_OFFLINE" in msg
+    assert str(tmp_path / "hf" / "openai-community--gpt2") in msg and "choose GloVe or a file" in msg
+    assert "Traceback" not in msg
