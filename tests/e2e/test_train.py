@@ -76,3 +76,26 @@ def test_stop_mid_run_keeps_the_table_and_offers_resume(page, server):
     assert 0 < step < total
     expect(page.get_by_text(re.compile(r"trained: teaching corpus \(skip-gram\)"))).to_be_visible()
     assert_no_exception(page)
+
+
+def test_other_sessions_stay_usable_while_one_trains(browser, page, server):
+    open_page(page, server, "train", "train.epochs=50")
+    page.get_by_role("button", name="▶ Start").click()
+    expect(page.locator("[data-testid='stPlotlyChart'] .gtitle").filter(has_text=MAP_TITLE).first).to_be_visible(
+        timeout=SLOW)
+    # A second student opens the Tokens page while the first session trains.
+    other = browser.new_context(viewport={"width": 1400, "height": 1200})
+    try:
+        pg = other.new_page()
+        open_page(pg, server, "tokens")
+        expect(pg.locator(".el-spans").first.locator(".el-tok")).to_have_count(3, timeout=SLOW)
+        assert_no_exception(pg)
+        # ... and the first session was still training all along.
+        title, _ = _live_state(page)
+        step, total = (int(x.replace(",", "")) for x in MAP_TITLE.search(title).groups())
+        assert step < total
+        assert page.get_by_role("button", name="⏹ Stop").is_enabled()
+    finally:
+        other.close()
+    page.get_by_role("button", name="⏹ Stop").click()
+    expect(page.get_by_role("button", name="▶ Resume")).to_be_enabled(timeout=SLOW)
