@@ -374,7 +374,9 @@ def points_categories(table: EmbeddingTable, names: Sequence[str], *, lists: Map
 _LIST_SPLIT = regex.compile(r"[,;\n\r\t]+")
 
 
-def points_list(table: EmbeddingTable, words: str | Sequence[str], *, category: str = "your list") -> PointSet:
+def points_list(
+    table: EmbeddingTable, words: str | Sequence[str], *, category: str = "your list", description: str | None = None
+) -> PointSet:
     """A user's own words: a sequence, or one string separated by commas, semicolons or new lines."""
     if isinstance(words, str):
         items = [w.strip() for w in _LIST_SPLIT.split(words)]
@@ -391,7 +393,7 @@ def points_list(table: EmbeddingTable, words: str | Sequence[str], *, category: 
             row = _row_of_word(table, w)
         (rows.append(row) if row is not None else missing.append(w))
     return _make(
-        table, rows, [category] * len(rows), description=f"your list of {len(items)} word(s)",
+        table, rows, [category] * len(rows), description=description or f"your list of {len(items)} word(s)",
         notes=_missing_note(missing, table), missing=missing,
     )
 
@@ -902,7 +904,7 @@ def _add_arrows(fig: go.Figure, xy: np.ndarray, arrows: Sequence[MapArrow], safe
             if not 0 <= int(end) < n:
                 raise EmbedlabError(f"arrow end {end} is outside 0..{n - 1}")
         s, e = xy[int(a.start)], xy[int(a.end)]
-        label = plotly_safe_label(a.label) if a.label else ""
+        label = _plain(a.label) if a.label else ""
         if dims == 2:
             fig.add_annotation(
                 x=float(e[0]), y=float(e[1]), ax=float(s[0]), ay=float(s[1]), xref="x", yref="y", axref="x",

@@ -168,10 +168,11 @@ with main:
         if analogy_on:
             analogy = table.analogy([an_a, an_c], [an_b], k=5)
             sets.append(maps.cached_point_set(table, "list", words=[an_a, an_b, an_c, analogy[0][0]],
-                                              category="analogy"))
+                                              category="analogy", description="the analogy's words"))
         if method == "axes":
             axis_vectors = [table.vector(word) for word in axes]
-            sets.append(maps.cached_point_set(table, "list", words=list(axes), category="axis words"))
+            sets.append(maps.cached_point_set(table, "list", words=list(axes), category="axis words",
+                                              description="the axis words"))
         if not sets:
             st.info("Type some text (under **My text**) or choose another point set.", icon="✍️")
             st.stop()
@@ -326,7 +327,8 @@ with main:
     elif result is not None and result.method == "axes":
         axis_titles = [f"{axes[0]} → {axes[1]}", f"{axes[2]} → {axes[3]}"]
     else:
-        axis_titles = [f"{'imported' if imported is not None else method} {i + 1}" for i in range(dims_drawn)]
+        name = "imported" if imported is not None else {"tsne": "t-SNE", "umap": "UMAP"}.get(method, method)
+        axis_titles = [f"{name} {i + 1}" for i in range(dims_drawn)]
     fig = mf.map_figure(
         coords, labels, ids=ids, categories=categories, colour=colour, colour_name=colour_name,
         show_labels=show_labels, highlight=typed, selected=selected, neighbours=neighbour_pos, isolate=isolate,

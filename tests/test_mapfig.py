@@ -375,7 +375,7 @@ def test_arrows_in_2d_are_annotations(animal_fruit_map):
     (ann,) = d["layout"]["annotations"]
     assert (ann["ax"], ann["ay"], ann["x"], ann["y"]) == pytest.approx(
         (coords[0, 0], coords[0, 1], coords[1, 0], coords[1, 1]))
-    assert ann["axref"] == "x" and ann["text"] == "cat·→·dog"
+    assert ann["axref"] == "x" and ann["text"] == "cat → dog"
     with pytest.raises(EmbedlabError, match="arrow end 999"):
         map_figure(coords, ps.labels, arrows=[MapArrow(0, 999)])
 

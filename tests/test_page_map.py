@@ -179,7 +179,7 @@ def test_analogy_arrows_and_answers(app_test):
     answers = [df.value for df in at.dataframe if "answer" in df.value.columns][0]
     assert answers["answer"].iloc[0] == "queen"
     notes = [a["text"] for a in map_spec(at)["layout"]["annotations"]]
-    assert notes == ["man·→·king", "woman·→·queen"]
+    assert notes == ["man → king", "woman → queen"]
 
 
 def test_click_selection_is_read_from_the_chart(app_test):
