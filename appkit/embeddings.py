@@ -1,22 +1,32 @@
-"""The embedding-source selector every page shares, and the caches behind it.
+"""The embedding-source selector every page shares, the caches behind it, and Hub downloads.
 
 Tables are big and read-only, so each is loaded once per process
 (``cache_resource``) and shared by every session; an uploaded table belongs to
 one session and is kept as a single reference in its state. The chosen source
 is shared state (``source``), so it follows the student from page to page and
 travels in the URL.
+
+A Hugging Face matrix is downloaded in a background thread, one per (repo,
+matrix) per server process: a second session that asks for the same model
+watches the same download instead of starting another. The page keeps working
+(GloVe is shown meanwhile); a fragment polls the download's progress and
+reruns the page when it is done, and the finished table goes into the same
+``cache_resource`` as a cached one would.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 import warnings
+from dataclasses import dataclass, field
 
 import streamlit as st
 
 import embedlab as el
 from embedlab import urlstate
-from embedlab.embedding_files import FORMATS, read_embedding_file
-from embedlab.hf_download import default_cache_dir, load_hf_embeddings
+from embedlab.embedding_files import FORMATS, read_embedding_files
+from embedlab.hf_download import hf_cache_entry, load_hf_embeddings
 
 from . import state
 
@@ -24,10 +34,12 @@ SOURCES = {
     "glove-6b-50d": "GloVe 6B 50d — 400,000 trained words",
     "random": "Random nn.Embedding — untrained, over the tokenizer",
     "hf": "Hugging Face model — its input embeddings",
-    "upload": "Upload a file",
+    "upload": "Upload a file (or a pair)",
+    "trained": "Trained on the Train page (this session)",
 }
 DEFAULT_REPO = "openai-community/gpt2"
 MAX_UPLOAD_MB = 200  # as .streamlit/config.toml's server.maxUploadSize
+POLL_S = 0.5  # how often a page showing a download's progress looks at it
 
 
 @st.cache_resource(show_spinner="Loading GloVe 6B 50d (checking the files)…")
@@ -40,18 +52,157 @@ def random_table(encoding: str, dim: int, seed: int) -> el.EmbeddingTable:
     return el.random_embeddings(encoding=encoding, dim=dim, seed=seed)
 
 
-@st.cache_resource(max_entries=2, show_spinner="Fetching the embedding matrix from Hugging Face (only its bytes)…")
-def hf_table(repo_id: str) -> tuple[el.EmbeddingTable, tuple[str, ...]]:
-    """The table and any warnings (e.g. "offline: using the cached copy") to show."""
-    with warnings.catch_warnings(record=True) as caught:
+# -- Hugging Face: cached tables and background downloads ------------------------------------------
+
+
+class Cancelled(el.EmbedlabError):
+    """Raised inside a download whose Cancel button was pressed."""
+
+
+@dataclass
+class Download:
+    """One background download of a Hub matrix, shared by every session of this server."""
+
+    repo_id: str
+    positions: bool
+    done: int = 0
+    total: int = 0  # 0 until the matrix's size is known (after the header and tokenizer)
+    started: float = field(default_factory=time.monotonic)
+    finished: bool = False
+    error: str | None = None  # the message of what went wrong, shown as is
+    cancelled: bool = False
+    table: el.EmbeddingTable | None = None  # handed to the cache once, then dropped here
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def running(self) -> bool:
+        return not self.finished
+
+    @property
+    def ok(self) -> bool:
+        return self.finished and self.error is None
+
+    def progress(self, done: int, total: int) -> None:
+        if self.cancel.is_set():
+            raise Cancelled(f"the download of hf:{self.repo_id} was cancelled.")
+        self.done, self.total = done, total
+
+
+@st.cache_resource(show_spinner=False)
+def _downloads() -> tuple[dict[tuple[str, bool], Download], threading.Lock]:
+    """The process's downloads by (repo, positions), and the lock that makes starting one atomic."""
+    return {}, threading.Lock()
+
+
+def _run(job: Download) -> None:
+    try:
+        job.table = load_hf_embeddings(job.repo_id, positions=job.positions, progress=job.progress)
+    except Cancelled:
+        job.error, job.cancelled = "Download cancelled.", True
+    except el.EmbedlabError as e:  # offline, unknown repo, no safetensors, disk full, ...: all say what to do
+        job.error = str(e)
+    except Exception as e:  # noqa: BLE001 - a thread must not die silently: show it on the page
+        job.error = f"the download of hf:{job.repo_id} failed unexpectedly: {type(e).__name__}: {e}"
+    finally:
+        job.finished = True
+
+
+def start_download(repo_id: str, *, positions: bool = False) -> Download:
+    """The running (or finished) download of this matrix, started now if there is none or it failed."""
+    jobs, lock = _downloads()
+    with lock:
+        job = jobs.get((repo_id, positions))
+        if job is None or job.error is not None:
+            job = Download(repo_id, positions)
+            jobs[(repo_id, positions)] = job
+            threading.Thread(target=_run, args=(job,), name=f"hf-download {repo_id}", daemon=True).start()
+        return job
+
+
+def download_of(repo_id: str, *, positions: bool = False) -> Download | None:
+    """This matrix's download, if one was started in this server process."""
+    return _downloads()[0].get((repo_id, positions))
+
+
+def hf_is_cached(repo_id: str, *, positions: bool = False) -> bool:
+    """Whether the matrix is on disk already (then loading needs no click and no network)."""
+    return hf_cache_entry(repo_id, positions=positions) is not None
+
+
+def _hf_load(repo_id: str, positions: bool) -> tuple[el.EmbeddingTable, tuple[str, ...]]:
+    job = download_of(repo_id, positions=positions)
+    if job is not None and job.table is not None:
+        table, job.table = job.table, None  # the cache holds it from now on
+        return table, ()
+    with warnings.catch_warnings(record=True) as caught:  # e.g. "offline: using the cached copy"
         warnings.simplefilter("always")
-        table = load_hf_embeddings(repo_id)
+        table = load_hf_embeddings(repo_id, positions=positions)
     return table, tuple(str(w.message) for w in caught)
 
 
-def hf_is_cached(repo_id: str) -> bool:
-    """Whether a matrix of ``repo_id`` is already on disk (then loading needs no click)."""
-    return any((default_cache_dir() / "hf" / repo_id.replace("/", "--")).glob("*/*/info.json"))
+@st.cache_resource(max_entries=2, show_spinner="Opening the downloaded embedding matrix…")
+def hf_table(repo_id: str) -> tuple[el.EmbeddingTable, tuple[str, ...]]:
+    """The token-embedding table and any notes (e.g. "offline: using the cached copy") to show."""
+    return _hf_load(repo_id, False)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Opening the downloaded position matrix…")
+def hf_positions(repo_id: str) -> tuple[el.EmbeddingTable, tuple[str, ...]]:
+    """The learned position matrix (GPT-2's ``wpe``) and any notes."""
+    return _hf_load(repo_id, True)
+
+
+@st.fragment(run_every=POLL_S)
+def _watch(jobs: tuple[tuple[str, bool], ...], label: str, key: str) -> None:
+    """Progress of running downloads; reruns the whole page once they are all finished."""
+    running = [j for j in (download_of(r, positions=p) for r, p in jobs) if j is not None]
+    if not running or all(j.finished for j in running):
+        st.rerun()  # scope "app": the page now finds the tables (or the errors)
+    done, total = sum(j.done for j in running), sum(j.total for j in running)
+    if total and all(j.total for j in running):
+        text = f"Downloading {label}: {el.format_bytes(done)} of {el.format_bytes(total)}"
+        st.progress(min(1.0, done / total), text=text)
+    else:
+        st.progress(0.0, text=f"Downloading {label}: reading the checkpoint's header and tokenizer…")
+    st.caption("The page stays usable meanwhile; other sessions share this download.")
+    if st.button("Cancel the download", key=key):
+        for j in running:
+            j.cancel.set()
+
+
+def download_panel(jobs: tuple[tuple[str, bool], ...], *, label: str, key: str, container=None) -> None:
+    """Show the progress of ``jobs`` (``(repo, positions)`` pairs) where the caller is drawing."""
+    if container is None or container is st:
+        _watch(jobs, label, key)
+    else:
+        with container:
+            _watch(jobs, label, key)
+
+
+def hf_matrix(
+    repo_id: str, *, positions: bool = False, scope: str, container, what: str
+) -> tuple[el.EmbeddingTable | None, tuple[str, ...]]:
+    """The cached matrix, or a Download button / progress / error and ``None`` for now."""
+    if hf_is_cached(repo_id, positions=positions):
+        return (hf_positions if positions else hf_table)(repo_id)
+    job = download_of(repo_id, positions=positions)
+    if job is not None and job.ok:
+        return (hf_positions if positions else hf_table)(repo_id)
+    if job is not None and job.running:
+        download_panel(((repo_id, positions),), label=f"{what} of {repo_id}", key=f"w.{scope}.source.hf_cancel",
+                       container=container)
+        return None, ()
+    if job is not None and job.error:
+        (container.info if job.cancelled else container.error)(job.error, icon="⏹️" if job.cancelled else "⚠️")
+    if container.button(f"Download the {what} of {repo_id}", key=f"w.{scope}.source.hf_go"):
+        start_download(repo_id, positions=positions)
+        st.rerun()  # draw the progress panel from the start
+    container.info("Not downloaded yet: press the button (needs internet once; then it works offline). "
+                   "GloVe is shown meanwhile.", icon="⬇️")
+    return None, ()
+
+
+# -- the selector ---------------------------------------------------------------------------------
 
 
 def source_select(*, scope: str, container=st) -> el.EmbeddingTable:
@@ -96,39 +247,51 @@ def _load(choice: str, *, scope: str, container) -> el.EmbeddingTable | None:
                             default=DEFAULT_REPO, parse=urlstate.text(96),
                             help="A model repo with a model.safetensors, e.g. openai-community/gpt2. "
                             "Only the embedding matrix is downloaded (154 MB for GPT-2), once.").strip()
-        if not hf_is_cached(repo) and not container.button(
-            f"Download the embedding matrix of {repo}", key=f"w.{scope}.source.hf_go"
-        ):
-            container.info("Not downloaded yet: press the button (needs internet once).", icon="⬇️")
-            return None
-        table, notes = hf_table(repo)
+        table, notes = hf_matrix(repo, scope=scope, container=container, what="embedding matrix")
         for note in notes:
             container.warning(note, icon="📴")
         return table
     if choice == "upload":
         return _upload(scope=scope, container=container)
+    if choice == "trained":
+        try:
+            from appkit.train import trained_table  # the Train page's module: absent in a checkout without it
+        except ImportError:
+            trained_table = None  # noqa: N806
+        table = trained_table() if trained_table is not None else None
+        if table is None:
+            container.info("Nothing trained in this session yet: train a table on the Train page, then come back. "
+                           "GloVe is shown meanwhile.", icon="🏋️")
+        return table
     raise el.EmbedlabError(f"unknown embedding source {choice!r}.")
 
 
 def _upload(*, scope: str, container) -> el.EmbeddingTable | None:
-    up = container.file_uploader(
-        "Embedding file", type=sorted(ext.lstrip(".") for ext in FORMATS), key=f"w.{scope}.source.upload",
-        help="GloVe/word2vec text, CSV/TSV (token then numbers), .npy, .npz, .safetensors or .pt. "
-        "Nothing is unpickled.",
+    ups = container.file_uploader(
+        "Embedding file, or a pair", type=sorted(ext.lstrip(".") for ext in FORMATS), key=f"w.{scope}.source.upload",
+        accept_multiple_files=True,
+        help="One file: GloVe/word2vec text (.txt/.vec, with or without the 'rows dims' line), CSV/TSV (token then "
+        "numbers), .npy, .npz, .safetensors or .pt. Or a pair: the TensorFlow Projector's vectors.tsv + "
+        f"metadata.tsv, or a .npy matrix + a vocabulary .txt (one token per line). Up to {MAX_UPLOAD_MB} MB in all; "
+        "nothing is unpickled.",
     )
     # One reference per session, never in the URL (parse=None).
-    kept: tuple[str, int, el.EmbeddingTable] | None = state.param("source.upload", None)
-    if up is None:  # nothing chosen, or the uploader was reset by a page switch
+    kept: tuple[tuple, el.EmbeddingTable] | None = state.param("source.upload", None)
+    if not ups:  # nothing chosen, or the uploader was reset by a page switch
         if kept:
-            container.caption(f"Using {kept[0]}, uploaded earlier in this session.")
-            return kept[2]
-        container.info("Choose a file to see its vectors; GloVe is shown meanwhile.", icon="📄")
+            container.caption(f"Using {kept[1].name}, uploaded earlier in this session.")
+            return kept[1]
+        container.info(f"Choose a file (or a pair) of up to {MAX_UPLOAD_MB} MB to see its vectors; "
+                       "GloVe is shown meanwhile.", icon="📄")
         return None
-    if kept and kept[:2] == (up.name, up.size):
-        return kept[2]  # same file as last run: do not parse it again
-    if up.size > MAX_UPLOAD_MB * 1_000_000:  # the widget's limit is only checked in the browser
-        raise el.FileFormatError(f"{up.name!r} is {el.format_bytes(up.size)}; the limit is {MAX_UPLOAD_MB} MB.")
-    with st.spinner(f"Reading {up.name}…"):
-        table = read_embedding_file(up.getvalue(), filename=up.name)
-    state.put("source.upload", (up.name, up.size, table))
+    ident = tuple((u.name, u.size) for u in ups)
+    if kept and kept[0] == ident:
+        return kept[1]  # same files as last run: do not parse them again
+    total = sum(u.size for u in ups)
+    if total > MAX_UPLOAD_MB * 1_000_000:  # the widget's limit is only checked in the browser
+        names = " + ".join(repr(u.name) for u in ups)
+        raise el.FileFormatError(f"{names} is {el.format_bytes(total)}; the limit is {MAX_UPLOAD_MB} MB in all.")
+    with st.spinner(f"Reading {' + '.join(u.name for u in ups)}…"):
+        table = read_embedding_files([(u.name, u.getvalue()) for u in ups])
+    state.put("source.upload", (ident, table))
     return table

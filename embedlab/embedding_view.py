@@ -27,9 +27,12 @@ __all__ = [
     "TextLookup",
     "lookup_figure",
     "lookup_rows_table",
+    "lookup_similarity",
     "lookup_text",
+    "lookup_vectors_table",
     "neighbors_figure",
     "pytorch_snippet",
+    "shape_line",
     "table_summary",
     "words_similarity",
 ]
@@ -109,6 +112,33 @@ def lookup_rows_table(table: EmbeddingTable, lookup: TextLookup, *, preview: int
     return pd.DataFrame.from_records(records)
 
 
+def lookup_vectors_table(table: EmbeddingTable, lookup: TextLookup) -> pd.DataFrame:
+    """Every component of every found vector: one line per piece, one column per dimension."""
+    found = lookup.found
+    rows = [lookup.rows[i] for i in found]
+    values = np.asarray(table.vectors[rows], dtype=np.float32) if rows else np.empty((0, table.dim), np.float32)
+    frame = pd.DataFrame(values, columns=[f"d{j}" for j in range(table.dim)])
+    frame.insert(0, lookup.unit, [lookup.labels[i] for i in found])
+    return frame
+
+
+def lookup_similarity(table: EmbeddingTable, lookup: TextLookup, *, limit: int = 30) -> go.Figure | None:
+    """Cosine similarity between the distinct rows the text picked (``None`` with fewer than two).
+
+    A repeated word picks the same row, which would only add a row of 1s: each
+    row appears once, under the first piece that picked it.
+    """
+    first: dict[int, str] = {}
+    for i in lookup.found:
+        first.setdefault(int(lookup.rows[i]), lookup.labels[i])  # type: ignore[arg-type]
+    rows = list(first)[:limit]
+    if len(rows) < 2:
+        return None
+    vectors = np.asarray(table.vectors[rows], dtype=np.float64)
+    return similarity_heatmap(vectors, [first[r] for r in rows],
+                              title=f"Cosine similarity of your {lookup.unit}s in {table.name}")
+
+
 def lookup_figure(table: EmbeddingTable, lookup: TextLookup, *, max_dims: int = 64) -> go.Figure:
     """Heatmap of the selected rows (pieces x dimensions), the first ``max_dims`` dimensions."""
     found = lookup.found
@@ -163,6 +193,13 @@ def words_similarity(table: EmbeddingTable, raw: str, *, limit: int = 20) -> tup
         return None, missing
     vectors = np.stack([np.asarray(table.vector(w), dtype=np.float64) for w in have])
     return similarity_heatmap(vectors, have, title=f"Cosine similarity in {table.name}"), missing
+
+
+def shape_line(table: EmbeddingTable) -> str:
+    """One sentence for a slide: "50,257 × 768 = 38,597,376 parameters, 154 MB as float32"."""
+    n_bytes = estimate_bytes((len(table), table.dim), np.float32)
+    size = f"{n_bytes / 1e6:,.0f} MB" if n_bytes >= 10e6 else format_bytes(n_bytes)
+    return f"{len(table):,} × {table.dim:,} = {len(table) * table.dim:,} parameters, {size} as float32"
 
 
 def table_summary(table: EmbeddingTable) -> dict[str, str]:

@@ -14,9 +14,12 @@ from appkit.embeddings import source_select
 from embedlab.embedding_view import (
     lookup_figure,
     lookup_rows_table,
+    lookup_similarity,
     lookup_text,
+    lookup_vectors_table,
     neighbors_figure,
     pytorch_snippet,
+    shape_line,
     table_summary,
     words_similarity,
 )
@@ -38,6 +41,8 @@ with c_enc:
     encoding = widgets.encoding_select(scope=SCOPE, label="Tokenizer (for tables indexed by token ID)")
 for col, (label, value) in zip(st.columns(4), table_summary(table).items()):
     col.metric(label, value)
+st.caption(f"**{table.name}**: {shape_line(table)}.")
+untrained = state.get("source") == "random"
 
 # ------------------------------------------------------------------ 1. the lookup
 st.subheader("1 · Your text picks rows")
@@ -64,6 +69,17 @@ else:
     if lookup.found:
         st.plotly_chart(lookup_figure(table, lookup), width="stretch", key="embeddings.fig.lookup")
     st.dataframe(lookup_rows_table(table, lookup), hide_index=True, width="stretch")
+    if lookup.found:
+        with st.expander(f"All {table.dim:,} components of each vector"):
+            st.dataframe(lookup_vectors_table(table, lookup), hide_index=True, width="stretch")
+    typed = lookup_similarity(table, lookup)
+    if typed is not None:
+        st.plotly_chart(typed, width="stretch", key="embeddings.fig.typed_sims")
+        if untrained:
+            st.caption("This table is untrained, so nothing lights up: its similarities are random, near 0 for "
+                       "every pair. Under GloVe or GPT-2, words used alike (cat, dog) score high together.")
+        else:
+            st.caption("1 on the diagonal; words used alike (try “cat dog apple”) score high together.")
 
 # ------------------------------------------------------------------ 2. neighbours and analogies
 st.subheader("2 · Nearest neighbours")
@@ -88,7 +104,7 @@ else:
     for w in clamped:
         st.warning(str(w.message), icon="✂️")
     st.plotly_chart(neighbors_figure(near, query=query, metric=metric), width="stretch", key="embeddings.fig.nn")
-    if state.get("source") == "random":
+    if untrained:
         st.caption("This table is untrained: its neighbours are random. Switch to GloVe to see meaning.")
 
 st.markdown("**Analogies** — *a* is to *b* as *c* is to … ? The answer is the word nearest to *b − a + c*.")

@@ -13,9 +13,12 @@ from sklearn.metrics.pairwise import cosine_similarity
 from embedlab.embedding_view import (
     lookup_figure,
     lookup_rows_table,
+    lookup_similarity,
     lookup_text,
+    lookup_vectors_table,
     neighbors_figure,
     pytorch_snippet,
+    shape_line,
     table_summary,
     words_similarity,
 )
@@ -127,3 +130,39 @@ def test_pytorch_snippet_runs_and_prints_the_values_the_page_shows(vocab, dim, s
     table = random_embeddings(vocab_size=vocab, dim=dim, seed=seed)
     np.testing.assert_array_equal(scope["embedding_layer"].weight.detach().numpy(), table.vectors)
     np.testing.assert_array_equal(scope["embedding_layer"](torch.tensor(ids)).detach().numpy(), table.lookup(ids))
+
+
+def test_typed_text_similarity_has_each_row_once_and_real_cosines(glove, gpt2_random):
+    lk = lookup_text(glove, "cat dog apple cat qwzxv")
+    fig = lookup_similarity(glove, lk)
+    assert list(fig.data[0].y) == ["cat", "dog", "apple"]  # the repeat and the unknown word are not rows
+    rows = np.asarray(glove.vectors)[[glove.index_of(w) for w in ("cat", "dog", "apple")]]
+    np.testing.assert_allclose(z(fig), cosine_similarity(rows), atol=1e-6)
+    assert z(fig)[0, 1] > 0.9 > 0.5 > z(fig)[0, 2]  # cat and dog light up together, apple does not
+    assert lookup_similarity(glove, lookup_text(glove, "cat cat")) is None
+    # Untrained: nothing lights up. 50 random 100-d rows are nearly orthogonal to each other.
+    rnd = lookup_similarity(gpt2_random, lookup_text(gpt2_random, " ".join(["cat", "dog", "apple", "car", "king"] * 3)))
+    off = z(rnd)[~np.eye(len(z(rnd)), dtype=bool)]
+    assert np.abs(off).max() < 0.45
+
+
+def test_vectors_table_has_every_component(glove):
+    lk = lookup_text(glove, "cat qwzxv dog")
+    frame = lookup_vectors_table(glove, lk)
+    assert frame["word"].tolist() == ["cat", "dog"] and list(frame.columns[1:]) == [f"d{j}" for j in range(50)]
+    np.testing.assert_array_equal(frame.iloc[:, 1:].to_numpy(), np.asarray(glove.vectors)[[5450, 2926]])
+
+
+@pytest.mark.parametrize(
+    ("shape", "line"),
+    [
+        ((50_257, 768), "50,257 × 768 = 38,597,376 parameters, 154 MB as float32"),  # the GPT-2 example
+        ((400_000, 50), "400,000 × 50 = 20,000,000 parameters, 80 MB as float32"),
+        ((6, 3), "6 × 3 = 18 parameters, 72 B as float32"),
+    ],
+)
+def test_shape_line(shape, line):
+    vectors = np.zeros(shape, np.float32)
+    vectors.flags.writeable = False  # used as is: no 154 MB copy
+    table = EmbeddingTable(vectors, [str(i) for i in range(shape[0])], name="t")
+    assert shape_line(table) == line

@@ -125,7 +125,7 @@ def test_url_values_are_validated_and_clamped(app_test):
 def test_uploaded_csv_becomes_the_table(app_test):
     at = app_test(PAGE)
     at.selectbox(key="w.embeddings.source").set_value("upload").run()
-    assert "Choose a file to see its vectors; GloVe is shown meanwhile." in texts(at.info)
+    assert "Choose a file (or a pair) of up to 200 MB to see its vectors; GloVe is shown meanwhile." in texts(at.info)
     csv = b"token,x,y\ncat,1,0\ndog,0.9,0.1\napple,0,1\n"
     at.file_uploader(key="w.embeddings.source.upload").set_value(("pets.csv", csv, "text/csv")).run()
     assert not at.exception
@@ -161,42 +161,166 @@ def test_a_pickled_upload_is_refused_and_glove_is_shown(app_test, tmp_path):
     assert not (tmp_path / "pwned").exists()
 
 
+def test_typed_tokens_similarity_and_the_shape_line(app_test):
+    at = app_test(PAGE)
+    assert "**GloVe 6B 50d**: 400,000 × 50 = 20,000,000 parameters, 80 MB as float32." in texts(at.caption)
+    typed = charts(at)["Cosine similarity of your words in GloVe 6B 50d"]["data"][0]
+    assert list(typed["y"]) == ["The", "cat", "dog"]
+    sims = z_of(typed)
+    assert sims[1, 2] == pytest.approx(0.9218, abs=1e-4) and sims[1, 1] == pytest.approx(1.0)
+    at.text_area(key="w.embeddings.text").set_value("cat dog apple cat").run()
+    sims = z_of(charts(at)["Cosine similarity of your words in GloVe 6B 50d"]["data"][0])
+    assert sims.shape == (3, 3)  # the second "cat" picks the same row: shown once
+    assert sims[0, 1] > 0.9 and sims[0, 2] < 0.5  # cat~dog light up together, apple does not
+    full = at.dataframe[1].value  # the expander's table: every component
+    assert full.shape == (4, 51) and full["word"].tolist() == ["cat", "dog", "apple", "cat"]
+    at.selectbox(key="w.embeddings.source").set_value("random").run()
+    assert "nothing lights up" in texts(at.caption)
+    assert "50,257 × 16 = 804,112 parameters, 3.2 MB as float32" in texts(at.caption)
+
+
+def test_projector_pair_upload_and_a_mismatched_pair(app_test):
+    from embedlab.mapfig import projector_tsv
+
+    at = app_test(PAGE)
+    at.selectbox(key="w.embeddings.source").set_value("upload").run()
+    vectors, meta = projector_tsv(np.array([[1, 0], [0.9, 0.1], [0, 1]], dtype=np.float32), ["cat", "dog", "apple"])
+    up = at.file_uploader(key="w.embeddings.source.upload")
+    up.set_value([("vectors.tsv", vectors.encode(), "text/tab-separated-values"),
+                  ("metadata.tsv", meta.encode(), "text/tab-separated-values")]).run()
+    assert not at.exception
+    assert metrics(at)["Rows (vocabulary)"] == "3"
+    assert "File vectors.tsv + metadata.tsv (TensorFlow Projector vectors)" in texts(at.caption)
+    assert list(charts(at)["Nearest to cat (cosine similarity)"]["data"][0]["y"]) == ["dog", "apple"]
+    up = at.file_uploader(key="w.embeddings.source.upload")
+    up.set_value([("vectors.tsv", vectors.encode(), "x"), ("metadata.tsv", b"cat\ndog\n", "x")]).run()
+    assert not at.exception
+    assert "'metadata.tsv' has 2 labels but 'vectors.tsv' has 3 rows" in texts(at.error)
+    assert "Showing GloVe instead" in texts(at.error) and metrics(at)["Rows (vocabulary)"] == "400,000"
+
+
+def test_trained_source_without_a_trained_table_says_where_to_train(app_test):
+    at = app_test(PAGE)
+    at.selectbox(key="w.embeddings.source").set_value("trained").run()
+    assert not at.exception and "Nothing trained in this session yet" in texts(at.info)
+    assert metrics(at)["Rows (vocabulary)"] == "400,000"
+
+
+# -- Hugging Face: the download runs in the background; the page stays usable ----------------------
+
+
+def _wait_until(condition, timeout: float = 60.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert condition(), "timed out waiting"
+
+
+def _wait_for(job, timeout: float = 60.0) -> None:
+    _wait_until(lambda: job.finished, timeout)
+
+
 def test_hugging_face_waits_for_the_button_and_reports_offline(app_test):
+    from appkit.embeddings import DEFAULT_REPO, download_of
+
     at = app_test(PAGE)  # tests/conftest.py sets HF_HUB_OFFLINE=1
     at.selectbox(key="w.embeddings.source").set_value("hf").run()
     assert not at.exception and "Not downloaded yet" in texts(at.info)
     assert metrics(at)["Rows (vocabulary)"] == "400,000"  # GloVe meanwhile
     at.button(key="w.embeddings.source.hf_go").click().run()
+    _wait_for(download_of(DEFAULT_REPO))
+    at.run()
     assert not at.exception
-    assert "could not download hf:openai-community/gpt2" in texts(at.error)
-    assert "Showing GloVe instead" in texts(at.error)
+    errors = texts(at.error)
+    assert "could not download hf:openai-community/gpt2" in errors
+    assert "HF_HUB_OFFLINE=1 is set" in errors and "Unset HF_HUB_OFFLINE" in errors  # names what to do
+    assert metrics(at)["Rows (vocabulary)"] == "400,000"
+    assert [b for b in at.button if b.key == "w.embeddings.source.hf_go"]  # and it can be tried again
 
 
-def test_hugging_face_download_through_the_page(app_test, monkeypatch):
+@pytest.fixture
+def fake_hub(monkeypatch):
+    """A fake Hub on 127.0.0.1 serving a GPT-2-shaped repo as openai-community/gpt2 (HF_ENDPOINT's effect)."""
+    import threading
+
     import huggingface_hub.constants
 
     from tests.fake_hub import FakeHub, gpt2_repo
 
     repo, wte = gpt2_repo(filler_mb=1)
-    hub = FakeHub({"openai-community/gpt2": repo}).start()
+    hub = FakeHub({"openai-community/gpt2": repo}, hold=threading.Event()).start()
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
     # What HF_ENDPOINT does when set before import: both the endpoint and the file-URL template.
     monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", hub.endpoint)
     monkeypatch.setattr(huggingface_hub.constants, "HUGGINGFACE_CO_URL_TEMPLATE",
                         hub.endpoint + "/{repo_id}/resolve/{revision}/{filename}")
-    try:
-        at = app_test(PAGE)
-        at.selectbox(key="w.embeddings.source").set_value("hf").run()
-        at.button(key="w.embeddings.source.hf_go").click().run()
-        assert not at.exception and not at.error, texts(at.error)
-        assert metrics(at)["Rows (vocabulary)"] == "50,257" and metrics(at)["Dimensions"] == "16"
-        assert at.dataframe[0].value["row"].tolist() == [464, 3797, 3290]
-        assert "by byte range" in texts(at.caption)
-        at.text_area(key="w.embeddings.text").set_value("cat").run()  # cached now: no button needed
-        assert at.dataframe[0].value["row"].tolist() == [9246]
-        np.testing.assert_allclose(
-            z_of(charts(at)["1 row of openai-community/gpt2 (input embeddings) (16 dimensions)"]["data"][0]),
-            wte[[9246]], rtol=1e-6,
-        )
-    finally:
-        hub.stop()
+    hub.wte, hub.wpe = wte, repo.tensors["wpe.weight"]
+    yield hub
+    hub.hold.set()
+    hub.stop()
+
+
+def _matrix_requests(hub) -> list:
+    return [e for e in hub.log if e.path.endswith("model.safetensors") and e.status == 206 and e.sent > 1_000_000]
+
+
+def test_hugging_face_download_in_the_background_shared_by_two_sessions(app_test, fake_hub):
+    from appkit.embeddings import DEFAULT_REPO, download_of
+
+    at = app_test(PAGE)
+    at.selectbox(key="w.embeddings.source").set_value("hf").run()
+    at.button(key="w.embeddings.source.hf_go").click().run()
+    job = download_of(DEFAULT_REPO)
+    assert job is not None and job.running  # held by the fake Hub after its first 64 KB
+    assert not at.exception and not at.error, texts(at.error)
+    bar = at.get("progress")[0].proto
+    assert bar.text.startswith("Downloading embedding matrix of openai-community/gpt2")
+    assert "The page stays usable meanwhile" in texts(at.caption)
+    # Usable while downloading: GloVe is shown, and a new text is looked up at once.
+    assert metrics(at)["Rows (vocabulary)"] == "400,000"
+    at.text_area(key="w.embeddings.text").set_value("cat dog").run()
+    assert at.dataframe[0].value["word"].tolist() == ["cat", "dog"]
+    # A second session asking for the same model watches the same download: no second button, no second transfer.
+    _wait_until(lambda: job.total > 0)  # the matrix's size is known once its ranged response has started
+    other = app_test(PAGE)
+    other.selectbox(key="w.embeddings.source").set_value("hf").run()
+    assert not [b for b in other.button if b.key == "w.embeddings.source.hf_go"]
+    assert download_of(DEFAULT_REPO) is job
+    assert other.get("progress")[0].proto.text.endswith(" of 3.2 MB")  # bytes so far of the 50,257 x 16 F32 matrix
+    assert job.done < job.total == fake_hub.wte.nbytes  # the total is known; the bytes are held back
+    fake_hub.hold.set()
+    _wait_for(job)
+    assert job.ok, job.error
+    for session in (at, other):
+        session.run()
+        assert not session.exception and not session.error, texts(session.error)
+        assert metrics(session)["Rows (vocabulary)"] == "50,257" and metrics(session)["Dimensions"] == "16"
+    assert len(_matrix_requests(fake_hub)) == 1  # one transfer for both sessions
+    assert at.dataframe[0].value["row"].tolist() == [9246, 3290]  # "cat", " dog": GPT-2 token IDs
+    np.testing.assert_allclose(
+        z_of(charts(at)["2 rows of openai-community/gpt2 (input embeddings) (16 dimensions)"]["data"][0]),
+        fake_hub.wte[[9246, 3290]], rtol=1e-6,
+    )
+    assert "by byte range" in texts(at.caption)
+
+
+def test_a_cancelled_download_leaves_nothing_and_can_be_restarted(app_test, fake_hub, tmp_path):
+    from appkit.embeddings import DEFAULT_REPO, download_of
+
+    at = app_test(PAGE)
+    at.selectbox(key="w.embeddings.source").set_value("hf").run()
+    at.button(key="w.embeddings.source.hf_go").click().run()
+    job = download_of(DEFAULT_REPO)
+    at.button(key="w.embeddings.source.hf_cancel").click().run()
+    fake_hub.hold.set()  # the next chunk arrives, and the progress callback cancels
+    _wait_for(job)
+    at.run()
+    assert not at.exception and "Download cancelled." in texts(at.info)
+    cache = tmp_path / "cache"
+    assert not list(cache.rglob("*.part")) and not list(cache.rglob("vectors.npy")) and not list(cache.rglob("info.json"))
+    at.button(key="w.embeddings.source.hf_go").click().run()
+    _wait_for(download_of(DEFAULT_REPO))
+    at.run()
+    assert metrics(at)["Rows (vocabulary)"] == "50,257"
