@@ -199,3 +199,14 @@ def test_settings_come_from_the_link():
     assert at.radio(key="w.train.train.objective").value == "skipgram"
     notes = " ".join(w.value for w in at.warning)
     assert "Link parameter `train.dim`" in notes and "Link parameter `train.objective`" in notes
+
+
+def test_trained_table_is_a_source_on_the_embeddings_page(page):
+    at = page
+    at.number_input(key="w.train.train.epochs").set_value(1).run()
+    t = train_to_end(at)
+    at.switch_page("pages/embeddings.py").run()
+    at.selectbox(key="w.embeddings.source").set_value("trained").run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "trained: teaching corpus (skip-gram)" in captions and f"{t.step_count} of {t.total_steps} steps" in captions
