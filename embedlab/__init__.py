@@ -22,6 +22,7 @@ from .embeddings import (
     normalise_word,
     random_embeddings,
 )
+from .corpus import Corpus, build_corpus, read_text, teaching_corpus
 from .embedding_files import (
     EMBEDDING_TENSOR_NAMES,
     FORMATS,
@@ -44,6 +45,7 @@ from .figures import cosine_similarity_matrix, heatmap, similarity_heatmap
 from .memory import check_fits, estimate_bytes, format_bytes
 from .palette import MARKER_COLOURS, SPAN_COLOURS
 from . import urlstate
+from .train import TrainConfig, Trainer
 from .tokenizer import (
     ENCODING_INFO,
     ENCODINGS,
