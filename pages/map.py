@@ -166,9 +166,13 @@ with main:
         if text_set is not None:
             sets.append(text_set)
         if analogy_on:
-            analogy = table.analogy([an_a, an_c], [an_b], k=5)
-            sets.append(maps.cached_point_set(table, "list", words=[an_a, an_b, an_c, analogy[0][0]],
-                                              category="analogy", description="the analogy's words"))
+            try:
+                analogy = table.analogy([an_a, an_c], [an_b], k=5)
+            except el.EmbedlabError as e:  # a typo in the analogy must not take the map away
+                st.error(f"Analogy: {e}", icon="⚠️")
+            else:
+                sets.append(maps.cached_point_set(table, "list", words=[an_a, an_b, an_c, analogy[0][0]],
+                                                  category="analogy", description="the analogy's words"))
         if method == "axes":
             axis_vectors = [table.vector(word) for word in axes]
             sets.append(maps.cached_point_set(table, "list", words=list(axes), category="axis words",
@@ -182,6 +186,8 @@ with main:
         st.stop()
 
     typed = points.positions_of(text_set.rows) if text_set is not None else []
+    # Points a sample must keep: the typed tokens and the analogy / axis words.
+    must_keep = points.positions_of(mf.merge_point_sets(*sets[1:]).rows) if len(sets) > 1 else typed
     if len(points) < pj.MIN_POINTS and imported is None:
         st.warning(f"Only {len(points)} point(s) to draw; a map needs at least {pj.MIN_POINTS}. "
                    "Add words or choose a bigger point set.", icon="⚠️")
@@ -207,7 +213,7 @@ with main:
         g3.button(f"Run on a sample of {int(sample_n):,}", on_click=maps.approve, args=(base_key, int(sample_n)))
         st.stop()
     if sample:
-        points = mf.sample_point_set(points, sample, seed=seed, keep=typed)
+        points = mf.sample_point_set(points, sample, seed=seed, keep=must_keep)
         typed = points.positions_of(text_set.rows) if text_set is not None else []
     key = maps.projection_key(base_key, sample)
 

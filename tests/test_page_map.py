@@ -180,6 +180,9 @@ def test_analogy_arrows_and_answers(app_test):
     assert answers["answer"].iloc[0] == "queen"
     notes = [a["text"] for a in map_spec(at)["layout"]["annotations"]]
     assert notes == ["man → king", "woman → queen"]
+    at.text_input(key=key("an_b")).set_value("qzxqzx").run()
+    assert any(e.value.startswith("Analogy: No vector for 'qzxqzx'") for e in at.error)
+    assert "animals" in traces(at) and not at.exception  # the map stays
 
 
 def test_click_selection_is_read_from_the_chart(app_test):
