@@ -16,6 +16,7 @@ from appkit import maps, state, widgets
 from appkit.embeddings import source_select
 
 SCOPE = "map"
+BIG_HONESTY = 50_000  # points; above this the honesty check runs on request
 MAX_DRAWN = 100_000  # points; beyond this the browser gets > 3 MB and the user is asked first
 KINDS = {
     "categories": "Ready-made categories",
@@ -369,12 +370,18 @@ with main:
                    min_value=1, max_value=max(1, min(50, (len(points) - 1) // 2 - 1)))
             hkey = maps.projection_key(key, "honesty", hk, metric)
             pres = maps.stored(hkey)
-            if pres is None:
+            # Every query point is compared with all points: on very big maps measure fewer of them
+            # (the result says it is a sample), and only when asked.
+            queries = 2_000 if len(points) <= BIG_HONESTY else 500
+            if pres is None and (len(points) <= BIG_HONESTY or st.button(
+                    f"Measure it (a sample of {queries} of the {len(points):,} points; can take a minute)",
+                    key="w.map.honesty_go")):
                 with st.spinner("Comparing neighbourhoods…"):
-                    pres = pj.neighbour_preservation(vectors, coords, k=hk, metric=metric)
+                    pres = pj.neighbour_preservation(vectors, coords, k=hk, metric=metric, max_points=queries)
                 maps.store(hkey, pres)
             one = pj.point_preservation(vectors, coords, selected, k=hk, metric=metric) if selected is not None \
                 else None
+        if imported is None and len(points) >= 7 and pres is not None:
             st.plotly_chart(mf.honesty_figure(pres, selected=one, selected_label=labels[selected] if one else "",
                                               method=METHODS[method].split(" — ")[0]),
                             key=f"w.map.honesty.{hkey[:8]}", width="stretch")

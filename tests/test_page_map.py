@@ -210,3 +210,18 @@ def test_imported_coordinates_and_exports(app_test):
     tr = traces(at)
     assert set(tr) >= {"pets", "food"} and list(tr["pets"]["text"]) == ["cat", "dog"]
     assert any("imported coordinates" in i.value.lower() for i in at.info)
+
+
+@pytest.mark.parametrize("words, n", [("cat, dog", 3), ("cat, dog, apple, pear, car", 6),
+                                      ("cat, dog, apple, pear, car, bus, red, blue", 9)])
+def test_small_point_sets(app_test, words, n):
+    at = app_test(PAGE)
+    at.selectbox(key=key("points")).set_value("list").run()
+    at.text_area(key=key("words")).set_value(words).run()
+    assert not at.exception and not at.error
+    drawn = sum(len(t["text"]) for name, t in traces(at).items() if name in ("your list", "your text"))
+    assert drawn == n  # the words + "the" from the shared text (cat and dog are in both)
+    if n < 7:
+        assert any("needs at least 7 points" in i.value for i in at.info)
+    else:
+        assert at.slider(key=key("honesty_k")).value <= (n - 1) // 2 - 1
