@@ -52,6 +52,43 @@ def random_table(encoding: str, dim: int, seed: int) -> el.EmbeddingTable:
     return el.random_embeddings(encoding=encoding, dim=dim, seed=seed)
 
 
+# -- small results, cached so that a rerun (a slider moved elsewhere) recomputes nothing ---------------
+
+
+def _recorded(fn, *args, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:  # e.g. k clamped to the table: shown, not lost
+        warnings.simplefilter("always")
+        result = fn(*args, **kwargs)
+    return result, tuple(str(w.message) for w in caught)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def neighbors(_table: el.EmbeddingTable, uid: str, query: str, k: int, metric: str):
+    """``(table.neighbors(query, k, metric), warnings)``, cached per table object (``uid``)."""
+    return _recorded(_table.neighbors, query, k=k, metric=metric)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def analogy(_table: el.EmbeddingTable, uid: str, positive: tuple[str, ...], negative: tuple[str, ...], k: int):
+    """``(table.analogy(positive, negative, k), warnings)``, cached per table object (``uid``)."""
+    return _recorded(_table.analogy, list(positive), list(negative), k=k)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def article_example(vocab_size: int, dim: int, seed: int, ids: tuple[int, ...]):
+    """The article's ``nn.Embedding`` example: (code, weight figure, output figure or ``None``)."""
+    small = el.random_embeddings(vocab_size=vocab_size, dim=dim, seed=seed)
+    out = small.lookup(list(ids))  # raises for an ID outside the table, naming it
+    code = el.pytorch_snippet(vocab_size=vocab_size, dim=dim, seed=seed, ids=list(ids))
+    weight = el.heatmap(small.vectors, row_labels=[f"ID {i}" for i in range(len(small))],
+                        title="embedding_layer.weight (boxes: rows the IDs pick)", highlight_rows=sorted(set(ids)),
+                        show_values=True, row_name="row")
+    looked_up = el.heatmap(out, row_labels=[f"input {j}: ID {i}" for j, i in enumerate(ids)],
+                           title="embedding_layer(input_ids): one row per ID", show_values=True,
+                           row_name="input") if ids else None
+    return code, weight, looked_up
+
+
 # -- Hugging Face: cached tables and background downloads ------------------------------------------
 
 

@@ -18,6 +18,7 @@ Sources (all through :func:`load_embeddings`):
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import threading
 import warnings
@@ -51,6 +52,8 @@ _BLOCK_ROWS = 65_536
 # Batched neighbours: a (queries x rows) block of scores this big (8 MB) stays in
 # the CPU cache while it is thresholded, instead of streaming 1.6 GB through memory.
 _TILE_ELEMENTS = 2_097_152
+# Numbers each table object, so a cache can key results by table without hashing 80 MB.
+_TABLE_NUMBERS = itertools.count(1)
 # float32 unit roundoff: approximate scores are within a few multiples of
 # dim * _U of the exact ones, which is what decides whether a candidate set is complete.
 _U = 2.0**-24
@@ -79,6 +82,9 @@ class EmbeddingTable:
         word_level: ``True`` when rows are words looked up by normalised text
             (lower case, no leading space); ``False`` when labels are matched exactly.
         encoding: the tiktoken encoding whose token IDs index the rows, if any.
+
+    ``uid`` is unique per table object in a process: as the table never
+    changes, results computed from it can be cached under it.
     """
 
     def __init__(
@@ -91,6 +97,7 @@ class EmbeddingTable:
         word_level: bool = True,
         encoding: str | None = None,
     ) -> None:
+        self.uid = f"table-{next(_TABLE_NUMBERS)}-{os.getpid()}"  # unique per object: a cache key
         self.name = str(name)
         self.source = str(source)
         self.word_level = bool(word_level)

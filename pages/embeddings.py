@@ -1,7 +1,5 @@
 """Embeddings: token IDs pick rows of a matrix; the rows of a trained matrix carry meaning."""
 
-import warnings
-
 import streamlit as st
 
 from appkit import shell
@@ -10,6 +8,7 @@ shell.require_app()
 
 import embedlab as el
 from appkit import state, widgets
+from appkit import embeddings as emb
 from appkit.embeddings import source_select
 from embedlab.embedding_view import (
     lookup_figure,
@@ -18,7 +17,6 @@ from embedlab.embedding_view import (
     lookup_text,
     lookup_vectors_table,
     neighbors_figure,
-    pytorch_snippet,
     shape_line,
     table_summary,
     words_similarity,
@@ -95,14 +93,12 @@ with n3:
     metric = state.widget(st.selectbox, "Measure", "embeddings.metric", scope=SCOPE, default="cosine",
                           parse=el.urlstate.choice(el.METRICS), options=list(el.METRICS))
 try:
-    with warnings.catch_warnings(record=True) as clamped:  # k beyond the table: clamped, and said so
-        warnings.simplefilter("always")
-        near = table.neighbors(query, k=k, metric=metric)
+    near, clamped = emb.neighbors(table, table.uid, query, k, metric)  # k beyond the table: clamped, said so
 except el.EmbedlabError as e:
     st.error(str(e), icon="⚠️")
 else:
     for w in clamped:
-        st.warning(str(w.message), icon="✂️")
+        st.warning(w, icon="✂️")
     st.plotly_chart(neighbors_figure(near, query=query, metric=metric), width="stretch", key="embeddings.fig.nn")
     if untrained:
         st.caption("This table is untrained: its neighbours are random. Switch to GloVe to see meaning.")
@@ -116,14 +112,12 @@ with a2:
 with a3:
     w_c = state.widget(st.text_input, "c", "embeddings.an_c", scope=SCOPE, default="woman", parse=el.urlstate.text(100))
 try:
-    with warnings.catch_warnings(record=True) as clamped:
-        warnings.simplefilter("always")
-        answers = table.analogy([w_b, w_c], [w_a], k=5)
+    answers, clamped = emb.analogy(table, table.uid, (w_b, w_c), (w_a,), 5)
 except el.EmbedlabError as e:
     st.error(str(e), icon="⚠️")
 else:
     for w in clamped:
-        st.warning(str(w.message), icon="✂️")
+        st.warning(w, icon="✂️")
     best = answers[0][0] if answers else "—"
     st.markdown(f"*{w_a}* : *{w_b}* :: *{w_c}* : **{best}**")
     st.dataframe([{"answer": w, "cosine": round(s, 4)} for w, s in answers], hide_index=True)
@@ -156,26 +150,17 @@ with st.expander("🔥 The article's PyTorch example: nn.Embedding(6, 3) with se
                                parse=el.urlstate.text(200))
     try:
         ids = el.parse_ids(raw_ids)
-        small = el.random_embeddings(vocab_size=int(vocab), dim=int(dim), seed=int(seed))
-        out = small.lookup(ids)
+        code, weight_fig, out_fig = emb.article_example(int(vocab), int(dim), int(seed), tuple(ids))
     except el.EmbedlabError as e:
         st.error(str(e), icon="⚠️")
     else:
-        st.code(pytorch_snippet(vocab_size=vocab, dim=dim, seed=seed, ids=ids), language="python")
+        st.code(code, language="python")
         w1, w2 = st.columns(2)
         with w1:
-            st.plotly_chart(
-                el.heatmap(small.vectors, row_labels=[f"ID {i}" for i in range(len(small))],
-                           title="embedding_layer.weight (boxes: rows the IDs pick)", highlight_rows=sorted(set(ids)),
-                           show_values=True, row_name="row"),
-                width="stretch", key="embeddings.fig.pt_weight")
+            st.plotly_chart(weight_fig, width="stretch", key="embeddings.fig.pt_weight")
         with w2:
-            if ids:
-                st.plotly_chart(
-                    el.heatmap(out, row_labels=[f"input {j}: ID {i}" for j, i in enumerate(ids)],
-                               title="embedding_layer(input_ids): one row per ID", show_values=True,
-                               row_name="input"),
-                    width="stretch", key="embeddings.fig.pt_out")
+            if out_fig is not None:
+                st.plotly_chart(out_fig, width="stretch", key="embeddings.fig.pt_out")
         st.caption("The same numbers PyTorch prints. Untrained: the values are random draws from N(0, 1); "
                    "training would move them so that related tokens end up close.")
 
