@@ -117,7 +117,7 @@ def page(browser, server):
     context.close()
 
 
-def wait_idle(page, timeout: float = 60_000) -> None:
+def wait_idle(page, timeout: float = 120_000) -> None:
     """Wait until the app is connected and no script is running."""
     page.wait_for_selector(IDLE, timeout=timeout)
 
@@ -126,7 +126,7 @@ def open_page(page, server: str, path: str = "", query: str = "") -> None:
     page.goto(f"{server}/{path}{('?' + query) if query else ''}")
     # The app is "idle" before its first run starts, so wait for the shared sidebar
     # menu (drawn by app.py on every run) first, then for the run to finish.
-    page.wait_for_selector("[data-testid='stSidebar'] a[data-testid='stPageLink-NavLink']", timeout=60_000)
+    page.wait_for_selector("[data-testid='stSidebar'] a[data-testid='stPageLink-NavLink']", timeout=120_000)
     wait_idle(page)
 
 
