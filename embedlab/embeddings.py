@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import re
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -140,9 +141,8 @@ class EmbeddingTable:
 
     def _build_index(self) -> tuple[dict[str, int], dict[str, list[int]]]:
         keys = self.tokens
-        if self.word_level:
-            normalised = [t.lstrip().lower() for t in keys]
-            keys = keys if normalised == keys else normalised  # GloVe is already normalised: share the list
+        if self.word_level and not _already_normalised(keys):  # GloVe is: then its list is shared, not copied
+            keys = [t.lstrip().lower() for t in keys]
         index = dict(zip(keys, range(len(keys))))  # for a repeated key this keeps the *last* row ...
         repeats: dict[str, list[int]] = {}
         if len(index) < len(keys):  # ... so, rarely, redo it: first row wins, repeats listed
@@ -542,6 +542,22 @@ def _best_per_group(
     start = np.searchsorted(groups_of, np.arange(groups))
     keep = np.arange(len(groups_of)) - start[groups_of] < m
     return groups_of[keep], rows[keep], scores[keep]
+
+
+_LEADING_SPACE = re.compile(r"(?:^|\n)\s")
+
+
+def _already_normalised(tokens: list[str]) -> bool:
+    """Whether every token equals ``normalise_word(token)``, checked on one joined string (fast).
+
+    ``lower()`` maps a character the same way inside the joined string (only a
+    capital sigma looks at its neighbours, and any sigma makes the two differ),
+    and a token that starts with whitespace follows a newline. A token with a
+    newline of its own can only make this answer ``False``: the slow path then
+    normalises each token, which is always right.
+    """
+    joined = "\n".join(tokens)
+    return joined == joined.lower() and _LEADING_SPACE.search(joined) is None
 
 
 def _frozen_float32(vectors: np.ndarray, *, what: str) -> np.ndarray:

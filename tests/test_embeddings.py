@@ -483,3 +483,15 @@ def test_near_ties_below_float32_precision_are_ranked_exactly():
 def test_neighbors_many_refuses_bad_queries(glove, queries, error, fragment):
     with pytest.raises(error, match=fragment):
         glove.neighbors_many(queries)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tokens=st.lists(st.text(max_size=4), min_size=1, max_size=8), probe=st.text(max_size=4))
+def test_word_index_matches_normalising_every_label(tokens, probe):
+    # Whichever way the index is built (shared when the labels are already normalised), a lookup finds
+    # the first row whose normalised label equals the normalised query.
+    table = EmbeddingTable(np.ones((len(tokens), 1), np.float32), tokens, name="t", word_level=True)
+    for query in [*tokens, probe]:
+        keys = [normalise_word(t) for t in tokens]
+        expected = keys.index(normalise_word(query)) if normalise_word(query) in keys else None
+        assert table.index_of(query) == expected
