@@ -95,8 +95,17 @@ _TSNE_DEFAULTS: dict[str, Any] = {
     "learning_rate": "auto",
     "exaggeration": None,
     "initialization": "pca",
+    "pca_first": "auto",
 }
-_UMAP_DEFAULTS: dict[str, Any] = {"n_neighbors": 15, "min_dist": 0.1, "n_epochs": None, "init": "spectral"}
+_UMAP_DEFAULTS: dict[str, Any] = {
+    "n_neighbors": 15, "min_dist": 0.1, "n_epochs": None, "init": "spectral", "pca_first": "auto",
+}
+# "auto" pre-reduction: above this many points *and* dimensions, t-SNE and UMAP run
+# on the top PRE_PCA_COMPONENTS principal components (scikit-learn's TSNE docs
+# recommend the same; the neighbour search in 768-D dominated a 50,257-point run).
+PRE_PCA_MIN_POINTS = 10_000
+PRE_PCA_MIN_DIM = 100
+PRE_PCA_COMPONENTS = 50
 _PCA_DEFAULTS: dict[str, Any] = {}
 _DEFAULTS = {"pca": _PCA_DEFAULTS, "tsne": _TSNE_DEFAULTS, "umap": _UMAP_DEFAULTS}
 
@@ -440,7 +449,33 @@ def _effective_params(method: str, n: int, params: dict[str, Any]) -> tuple[dict
             # graph with more nodes than components; for a handful of points
             # umap-learn falls back itself, with a warning. Do it explicitly.
             eff["init"] = "random"
+    if method in ("tsne", "umap"):
+        pf = eff["pca_first"]
+        if not (pf == "auto" or pf is None or (isinstance(pf, int) and not isinstance(pf, bool) and pf >= 0)):
+            raise ProjectionError(
+                f"pca_first must be 'auto', 0/None (off) or a number of components, got {pf!r}"
+            )
     return eff, notes
+
+
+def _pre_pca(space: np.ndarray, setting: Any, seed: int) -> tuple[np.ndarray, list[str]]:
+    """Optionally keep only the top principal components before t-SNE/UMAP (see PRE_PCA_*)."""
+    n, dim = space.shape
+    if setting == "auto":
+        k = PRE_PCA_COMPONENTS if (n >= PRE_PCA_MIN_POINTS and dim > PRE_PCA_MIN_DIM) else 0
+    else:
+        k = int(setting or 0)
+    if k <= 0 or k >= dim:
+        return space, []
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=k, random_state=seed)
+    reduced = np.ascontiguousarray(pca.fit_transform(space), dtype=np.float32)
+    kept = float(pca.explained_variance_ratio_.sum())
+    return reduced, [
+        f"to find neighbours quickly, the {dim}-dimensional vectors were first reduced to their top {k} "
+        f"principal components ({kept:.0%} of the variance); the honesty check still uses all {dim} dimensions."
+    ]
 
 
 def run_projection(
@@ -469,7 +504,9 @@ def run_projection(
     Method parameters: t-SNE ``perplexity``, ``n_iter``,
     ``early_exaggeration_iter``, ``learning_rate``, ``exaggeration``,
     ``initialization``; UMAP ``n_neighbors``, ``min_dist``, ``n_epochs``,
-    ``init``. Seeds are exact: the same input and seed give bit-identical
+    ``init``; both ``pca_first`` ("auto": top 50 principal components first
+    when there are >= 10,000 points of > 100 dimensions, with a note; 0: off;
+    k: always k components). Seeds are exact: the same input and seed give bit-identical
     coordinates.
     """
     method = _check_choice("method", method, PROJECTION_METHODS)
@@ -505,10 +542,13 @@ def run_projection(
             report(0.0, "PCA")
             coords, evr = _pca(space, n_components, seed)
             info = {"implementation": "scikit-learn PCA (exact, all rows)"}
-        elif method == "tsne":
-            coords, info = _tsne(space, n_components, seed, eff, n_jobs=n_jobs, report=report)
         else:
-            coords, info = _umap(space, n_components, seed, eff, report=report)
+            space, pre_notes = _pre_pca(space, eff["pca_first"], seed)
+            notes += pre_notes
+            if method == "tsne":
+                coords, info = _tsne(space, n_components, seed, eff, n_jobs=n_jobs, report=report)
+            else:
+                coords, info = _umap(space, n_components, seed, eff, report=report)
     report(1.0, "done")
     coords = np.ascontiguousarray(coords, dtype=np.float32)
     coords.flags.writeable = False
@@ -805,14 +845,16 @@ def point_preservation(original: Any, coords: Any, index: int, *, k: int = 10, m
 
 
 # Seconds per unit of work, fitted to benchmarks/bench_projection.py on this
-# 2-core machine (single thread, other users present). Rough on purpose: they
-# only decide whether to ask "this will take about N s; run anyway?".
+# 2-core machine (single thread, other users present; see
+# benchmarks/README-projection.md). Rough on purpose: they only decide whether
+# to ask "this will take about N s; run anyway?".
 _COST = {
     "pca": 3.0e-11,  # per (n * dim^2)
-    "tsne_bh": 4.0e-3,  # per point (750 iterations, 2-D)
-    "tsne_fft": 3.0e-3,  # per point
-    "tsne_knn": 2.0e-7,  # per (n * dim) for the neighbour search
-    "umap": 6.0e-4,  # per point, warm
+    "tsne_bh": 4.0e-3,  # per point and log-factor, 750 iterations, 2-D
+    "tsne_fft": 2.5e-3,  # per point and log-factor
+    "knn_dim": 3.0e-6,  # neighbour search: per (n * dim) ...
+    "knn_log": 1.2e-4,  # ... plus per (n * log10 n)
+    "umap": 6.0e-4,  # per point and log-factor, warm
 }
 
 
@@ -824,14 +866,18 @@ def estimate_seconds(n_points: int, dim: int, *, method: str, n_components: int 
     """
     method = _check_choice("method", method, PROJECTION_METHODS)
     n, d = max(0, int(n_points)), max(1, int(dim))
+    logf = max(1.0, math.log10(max(n, 10)) / 3)
     if method == "pca":
         return _COST["pca"] * n * d * d + 0.01
+    if n >= PRE_PCA_MIN_POINTS and d > PRE_PCA_MIN_DIM:
+        d = PRE_PCA_COMPONENTS  # the "auto" pre-reduction
+    knn = _COST["knn_dim"] * n * d + _COST["knn_log"] * n * math.log10(max(n, 10))
     if method == "tsne":
         per = _COST["tsne_fft"] if (n >= 10_000 and n_components == 2) else _COST["tsne_bh"]
         per *= 1.5 if n_components == 3 else 1.0
-        return per * n * max(1.0, math.log10(max(n, 10)) / 3) + _COST["tsne_knn"] * n * d + 0.5
+        return per * n * logf + knn + 0.5
     # Without numba's one-off compilation: sampling cannot shorten that (see umap_is_warm).
-    return _COST["umap"] * n * max(1.0, math.log10(max(n, 10)) / 3) + 1.0
+    return _COST["umap"] * n * logf + 0.3 * knn + 1.0
 
 
 def sample_indices(n: int, size: int, *, seed: int = 0) -> np.ndarray:

@@ -431,3 +431,28 @@ def test_project_emits_no_warning_for_clean_input(common_rows):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         project(common_rows[:50], method="pca")
+
+
+def test_pca_first_is_stated_and_optional(common_rows):
+    x = common_rows[:300]
+    r = run_projection(x, method="tsne", pca_first=10, n_iter=50, early_exaggeration_iter=20)
+    assert any("top 10 principal components" in n and "honesty check still uses all 50" in n for n in r.notes)
+    plain = run_projection(x, method="tsne", n_iter=50, early_exaggeration_iter=20)  # "auto": small input untouched
+    assert not any("principal components" in n for n in plain.notes)
+    assert not np.array_equal(r.coords, plain.coords)
+    with pytest.raises(ProjectionError, match="pca_first must be 'auto'"):
+        run_projection(x, method="umap", pca_first="yes")
+
+
+def test_auto_pre_reduction_rule():
+    from embedlab.projection import PRE_PCA_COMPONENTS, _pre_pca
+
+    rng = np.random.default_rng(0)
+    big = rng.standard_normal((10_000, 101)).astype(np.float32)
+    reduced, notes = _pre_pca(big, "auto", 0)
+    assert reduced.shape == (10_000, PRE_PCA_COMPONENTS) and "101-dimensional" in notes[0]
+    same, notes = _pre_pca(big[:, :100], "auto", 0)  # 100 dimensions: not above the threshold
+    assert same.shape == (10_000, 100) and notes == []
+    same, notes = _pre_pca(big[:9_999], "auto", 0)
+    assert same.shape == (9_999, 101) and notes == []
+    assert _pre_pca(big, 0, 0)[0] is big
