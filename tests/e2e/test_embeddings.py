@@ -18,7 +18,7 @@ def _nearest_chart(page, word: str):
 def test_glove_nearest_neighbour_of_cat_is_dog(page, server):
     open_page(page, server, "embeddings")  # GloVe and the query "cat" are the defaults
     chart = _nearest_chart(page, "cat")
-    expect(chart).to_be_visible(timeout=20_000)
+    expect(chart).to_be_visible(timeout=60_000)  # the first page of a fresh server also loads GloVe and Plotly
     wait_idle(page)
     # Read the chart as a person does: top to bottom (the DOM order of the ticks is not the screen order).
     ticks = chart.locator(".yaxislayer-above .ytick text")
