@@ -26,6 +26,9 @@ from .corpus import Corpus, build_corpus, read_text, teaching_corpus
 from .embedding_files import (
     EMBEDDING_TENSOR_NAMES,
     FORMATS,
+    POSITION_TENSOR_NAMES,
+    read_embedding_files,
+    read_labels,
     choose_embedding_tensor,
     read_embedding_file,
     save_embeddings,
@@ -34,13 +37,16 @@ from .embedding_view import (
     TextLookup,
     lookup_figure,
     lookup_rows_table,
+    lookup_similarity,
+    lookup_vectors_table,
+    shape_line,
     lookup_text,
     neighbors_figure,
     pytorch_snippet,
     table_summary,
     words_similarity,
 )
-from .hf_download import default_cache_dir, load_hf_embeddings, tokenizer_labels
+from .hf_download import default_cache_dir, hf_cache_entry, load_hf_embeddings, tokenizer_labels
 from .figures import cosine_similarity_matrix, heatmap, similarity_heatmap
 from .memory import check_fits, estimate_bytes, format_bytes
 from .palette import MARKER_COLOURS, SPAN_COLOURS
