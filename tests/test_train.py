@@ -514,3 +514,38 @@ def test_cap_scales_only_rows_with_more_pairs_than_the_cap():
     torch.testing.assert_close(c_cap[2], c_raw[2] / 2)
     torch.testing.assert_close(c_cap[3], c_raw[3])
     torch.testing.assert_close(c_cap[4], c_raw[4] * _MAX_PAIRS_PER_ROW / (n + 1))
+
+
+@pytest.mark.parametrize("vocab, batch", [(40, 64), (8, 512)])  # (8, 512): most rows exceed the pair cap
+def test_written_out_skipgram_step_equals_autograd(vocab, batch):
+    """The training loop's fast update is exactly autograd + gradient cap + SGD (to float rounding)."""
+    import copy
+
+    import torch
+
+    from embedlab.train import _MAX_PAIRS_PER_ROW, _SkipGram
+
+    gen = torch.Generator().manual_seed(3)
+    ref = _SkipGram(vocab, 16, gen)
+    fast = copy.deepcopy(ref)
+    initial = ref.embed.weight.detach().clone()
+    centre = torch.randint(0, vocab, (batch,), generator=gen)
+    ctx = torch.randint(0, vocab, (batch,), generator=gen)
+    neg = torch.randint(0, vocab, (batch, 5), generator=gen)
+    assert (batch <= _MAX_PAIRS_PER_ROW * vocab) == (vocab == 40)
+    opt = torch.optim.SGD(ref.parameters(), lr=0.05)
+    loss = ref(centre, ctx, neg)
+    opt.zero_grad()
+    loss.backward()
+    ref.cap_gradients(centre, ctx, neg)
+    opt.step()
+    fast_loss = fast.sgd_step(centre, ctx, neg, 0.05)
+    assert fast_loss == pytest.approx(float(loss.detach()), rel=1e-5)
+    for a, b in ((ref.embed.weight, fast.embed.weight), (ref.context.weight, fast.context.weight)):
+        torch.testing.assert_close(b.detach(), a.detach(), rtol=1e-5, atol=1e-6)
+    # Rows outside the batch stay exactly as they were.
+    fresh = _SkipGram(vocab, 16, torch.Generator().manual_seed(3))
+    assert torch.equal(fresh.embed.weight.detach(), initial)
+    fresh.sgd_step(centre[:4], ctx[:4], neg[:4], 0.05)
+    changed = torch.nonzero((fresh.embed.weight.detach() != initial).any(1)).flatten().tolist()
+    assert changed == sorted(set(centre[:4].tolist()))
