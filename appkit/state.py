@@ -37,16 +37,23 @@ class Param:
     parse: Callable[[str], Any] | None  # URL string -> value (raise ParamError to refuse)
     in_url: bool = True
     url_max: int = 2000  # longest string value written to the URL
+    dump: Callable[[Any], Any] | None = None  # value -> JSON data for a lesson file (default: as is)
 
 
 _REGISTRY: dict[str, Param] = {}
 
 
-def param(key: str, default: Any, parse: Callable[[str], Any] | None = None, *, in_url: bool = True) -> Any:
-    """Declare a stored value (idempotent) and return its current value."""
+def param(key: str, default: Any, parse: Callable[[str], Any] | None = None, *, in_url: bool = True,
+          dump: Callable[[Any], Any] | None = None) -> Any:
+    """Declare a stored value (idempotent) and return its current value.
+
+    ``parse`` reads the value back from a link or lesson file (None: never restored);
+    ``dump`` turns a value that is not plain JSON (a DataFrame) into JSON data for
+    lesson files, which ``parse`` then reads as JSON text.
+    """
     p = _REGISTRY.get(key)
     if p is None:
-        p = Param(key, default, parse, in_url)
+        p = Param(key, default, parse, in_url, dump=dump)
         _REGISTRY[key] = p
     skey = PREFIX + key
     if skey not in st.session_state:
@@ -170,7 +177,12 @@ def _to_url(value: Any) -> str | None:
 
 def lesson_values() -> dict[str, Any]:
     """Every restorable value of this session (for a lesson file)."""
-    return {k: get(k) for k, p in _REGISTRY.items() if p.parse is not None and PREFIX + k in st.session_state}
+    out = {}
+    for k, p in _REGISTRY.items():
+        if p.parse is not None and PREFIX + k in st.session_state:
+            value = get(k)
+            out[k] = p.dump(value) if p.dump is not None and value is not None else value
+    return out
 
 
 def lesson_parsers() -> dict[str, Callable[[str], Any] | None]:

@@ -28,6 +28,7 @@ Two halves, matching the article's argument:
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -207,6 +208,85 @@ def add_feature(grid: pd.DataFrame, name: str, *, token_column: str = "token", v
     out = grid.copy()
     out[name] = float(value)
     return out
+
+
+#: Limits on a feature grid read from a lesson file (untrusted input).
+MAX_GRID_ROWS = 500
+MAX_GRID_FEATURES = 50
+MAX_GRID_NAME = 100
+
+
+def grid_to_json(grid: pd.DataFrame) -> dict:
+    """The editable grid as plain JSON data (for a lesson file): column names and rows,
+    with empty cells as ``null``. :func:`grid_from_json` reads it back."""
+    if not isinstance(grid, pd.DataFrame):
+        raise EmbedlabError(f"expected a pandas DataFrame for the feature grid, got {type(grid).__name__}")
+
+    def cell(x: Any) -> Any:
+        if _blank(x):
+            return None
+        if isinstance(x, (bool, np.bool_)):
+            return float(x)
+        if isinstance(x, (int, float, np.integer, np.floating)):
+            return float(x)
+        return str(x)
+
+    return {"columns": [str(c) for c in grid.columns],
+            "rows": [[cell(x) for x in row] for row in grid.itertuples(index=False, name=None)]}
+
+
+def grid_digest(grid: pd.DataFrame) -> str:
+    """A short fingerprint of the grid's names and cells (changes whenever the grid does)."""
+    import hashlib
+
+    return hashlib.sha1(json.dumps(grid_to_json(grid), sort_keys=True).encode()).hexdigest()[:12]
+
+
+def grid_from_json(text: str) -> pd.DataFrame:
+    """Read a grid written by :func:`grid_to_json` (a lesson file's ``features.grid``).
+
+    The file is untrusted: the shape, names and cells are checked here (at most
+    500 rows × 50 features, names up to 100 characters, cells numbers or empty),
+    and :func:`clean_grid` checks the rest when the page draws it. Refused with a
+    :class:`~embedlab.urlstate.ParamError` that says what is wrong.
+    """
+    from .urlstate import ParamError
+
+    try:
+        doc = json.loads(text)
+    except (TypeError, ValueError):
+        raise ParamError("the feature grid is not valid JSON") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("columns"), list) or not isinstance(doc.get("rows"), list):
+        raise ParamError('the feature grid must be {"columns": [...], "rows": [[...], ...]}')
+    cols, rows = doc["columns"], doc["rows"]
+    if not cols or cols[0] != "token":
+        raise ParamError("the feature grid's first column must be 'token'")
+    if len(cols) - 1 > MAX_GRID_FEATURES or len(rows) > MAX_GRID_ROWS:
+        raise ParamError(f"the feature grid has {len(rows):,} rows and {len(cols) - 1:,} features; the limits "
+                         f"are {MAX_GRID_ROWS} rows and {MAX_GRID_FEATURES} features")
+    for c in cols:
+        if not isinstance(c, str) or len(c) > MAX_GRID_NAME:
+            raise ParamError(f"feature names must be text of at most {MAX_GRID_NAME} characters, got {str(c)[:40]!r}")
+    if len(set(cols)) != len(cols):
+        raise ParamError("the feature grid repeats a column name")
+    out_rows = []
+    for r in rows:
+        if not isinstance(r, list) or len(r) != len(cols):
+            raise ParamError(f"every row of the feature grid needs {len(cols)} cells (token + features)")
+        token = r[0]
+        if token is not None and (not isinstance(token, str) or len(token) > MAX_GRID_NAME):
+            raise ParamError(f"token names must be text of at most {MAX_GRID_NAME} characters")
+        cells = []
+        for x in r[1:]:
+            if x is not None and (isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x)):
+                raise ParamError(f"feature values must be finite numbers or empty, got {str(x)[:40]!r}")
+            cells.append(np.nan if x is None else float(x))
+        out_rows.append([token, *cells])
+    df = pd.DataFrame(out_rows, columns=cols)
+    df["token"] = pd.Series([r[0] for r in out_rows], dtype=object)  # text, even when every name is empty
+    for c in cols[1:]:
+        df[c] = df[c].astype("float64")
+    return df
 
 
 def remove_features(grid: pd.DataFrame, names: Sequence[str], *, token_column: str = "token") -> pd.DataFrame:

@@ -16,8 +16,11 @@ from embedlab.features import (
     article_table,
     clean_grid,
     directions_table,
+    grid_digest,
+    grid_from_json,
     grid_heatmap,
     grid_similarity_heatmap,
+    grid_to_json,
     parse_words,
     pca_map,
     pca_map_figure,
@@ -36,11 +39,10 @@ widgets.show_url_notes()
 
 # ---------------------------------------------------------------- hand-made vectors
 st.subheader("Hand-made feature vectors (the article's table)")
-# The grid is one stored DataFrame; the editor's key carries a version number so that a new grid
-# (added/removed feature, reset, or an edit committed below) starts a fresh editor instead of
-# replaying the old editor's changes on top of it.
-grid = state.param("features.grid", None)
-version = state.param("features.grid_version", 0)
+# The grid is one stored DataFrame (saved in lesson files, not in links: too long). The editor's
+# key is the grid's digest, so a new grid (added/removed feature, reset, an edit committed below,
+# a lesson file opened) starts a fresh editor instead of replaying the old editor's changes on it.
+grid = state.param("features.grid", None, grid_from_json, in_url=False, dump=grid_to_json)
 if grid is None:
     grid = article_table()
     state.put("features.grid", grid)
@@ -48,10 +50,9 @@ if grid is None:
 
 def _new_grid(df) -> None:
     state.put("features.grid", df)
-    state.put("features.grid_version", state.get("features.grid_version") + 1)
 
 
-edited = st.data_editor(grid, key=f"w.features.editor.{version}", num_rows="dynamic", hide_index=True,
+edited = st.data_editor(grid, key=f"w.features.editor.{grid_digest(grid)}", num_rows="dynamic", hide_index=True,
                         width="stretch")
 if not edited.equals(grid):
     _new_grid(edited)  # keep the edit when the student leaves the page and comes back
@@ -91,13 +92,13 @@ else:
         st.warning(w, icon="⚠️")
     h1, h2 = st.columns(2)
     with h1:
-        st.plotly_chart(grid_heatmap(hand), width="stretch", key="features.fig.grid")
+        widgets.chart(grid_heatmap(hand), width="stretch", key="features.fig.grid")
     with h2:
-        st.plotly_chart(grid_similarity_heatmap(hand), width="stretch", key="features.fig.gridsim")
+        widgets.chart(grid_similarity_heatmap(hand), width="stretch", key="features.fig.gridsim")
     pmap = pca_map(hand.values, hand.tokens)
     for w in pmap.warnings:
         st.info(w, icon="ℹ️")
-    st.plotly_chart(pca_map_figure(pmap, title="PCA map of the hand-made vectors"), width="stretch",
+    widgets.chart(pca_map_figure(pmap, title="PCA map of the hand-made vectors"), width="stretch",
                     key="features.fig.pca")
 
 # ---------------------------------------------------------------- features in real embeddings
@@ -163,11 +164,11 @@ else:
         st.warning(w, icon="⚠️")
     l1, l2 = st.columns(2)
     with l1:
-        st.plotly_chart(scores_heatmap(scores, title=f"Scores from {table.name}"), width="stretch",
+        widgets.chart(scores_heatmap(scores, title=f"Scores from {table.name}"), width="stretch",
                         key="features.fig.scores")
     with l2:
         if hand is not None:
-            st.plotly_chart(grid_heatmap(hand, title="Hand-made (from the table above)"), width="stretch",
+            widgets.chart(grid_heatmap(hand, title="Hand-made (from the table above)"), width="stretch",
                             key="features.fig.grid2")
     st.caption("How well each direction separates its own examples when each one is left out in turn:")
-    st.dataframe(directions_table(scores), hide_index=True, width="stretch")
+    widgets.table(directions_table(scores), hide_index=True, width="stretch")

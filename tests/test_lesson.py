@@ -106,3 +106,73 @@ def test_sidebar_refuses_a_broken_lesson(app_test):
     assert not at.exception
     assert any("not valid JSON" in e.value for e in at.error)
     assert at.text_area(key="w.tokens.text").value == "The cat dog"  # the user's text is kept
+
+
+def test_lesson_file_carries_the_feature_grid_and_word_list(app_test, monkeypatch):
+    # What the sidebar's "Download lesson" button holds: the bytes dump_lesson returned last.
+    offered: list[bytes] = []
+    real = lesson.dump_lesson
+    monkeypatch.setattr(lesson, "dump_lesson", lambda values: offered.append(real(values)) or offered[-1])
+    at = app_test("pages/features.py")
+    at.text_input(key="w.features.features.new_name").set_value("can fly").run()
+    at.button(key="w.features.add").click().run()
+    assert not at.exception
+    at.switch_page("pages/map.py").run()
+    at.selectbox(key="w.map.map.points").set_value("list").run()
+    at.text_area(key="w.map.map.words").set_value("owl, eagle, cat").run()
+    doc = json.loads(offered[-1])
+    grid = doc["state"]["features.grid"]
+    assert grid["columns"] == ["token", "has a tail", "is an animal", "is edible", "is a pet", "is a fruit", "can fly"]
+    assert grid["rows"][0] == ["cat", 0.9, 0.88, 0.1, 0.85, 0.0, 0.0]
+    assert doc["state"]["map.words"] == "owl, eagle, cat"
+
+    # A student opens the file in a fresh session: the grid and the list come back.
+    doc["state"]["features.grid"]["rows"].append(["owl", 0.2, 1.0, 0.0, 0.0, 0.0, 1.0])
+    fresh = app_test("pages/features.py")
+    fresh.sidebar.file_uploader(key="w.sidebar.lesson_upload").set_value(
+        ("lesson.json", json.dumps(doc).encode(), "application/json")).run()
+    assert not fresh.exception
+    shown = fresh.get("arrow_data_frame") or fresh.get("dataframe")
+    editor = next(d for d in shown if d.proto.editing_mode)
+    assert list(editor.value["token"]) == ["cat", "dog", "apple", "owl"]
+    assert "can fly" in editor.value.columns
+    fresh.switch_page("pages/map.py").run()
+    assert fresh.text_area(key="w.map.map.words").value == "owl, eagle, cat"
+
+
+@pytest.mark.parametrize("grid, message", [
+    ({"columns": ["name", "x"], "rows": []}, "first column must be 'token'"),
+    ({"columns": ["token", "x"], "rows": [["cat", "high"]]}, "finite numbers or empty"),
+    ({"columns": ["token", "x"], "rows": [["cat", True]]}, "finite numbers or empty"),
+    ({"columns": ["token", "x"], "rows": [["cat"]]}, "needs 2 cells"),
+    ({"columns": ["token", "x", "x"], "rows": []}, "repeats a column"),
+    ({"columns": ["token"] + [f"f{i}" for i in range(51)], "rows": []}, "the limits are 500 rows and 50 features"),
+    ([1, 2], "not valid JSON"),  # a list arrives as the text "1,2"
+    ("[[1]]", 'must be {"columns"'),
+])
+def test_a_hostile_grid_in_a_lesson_is_refused_with_a_note(grid, message):
+    from embedlab.features import grid_from_json
+
+    parsers = {"features.grid": grid_from_json}
+    data = json.dumps({"format": "embedlab-lesson", "version": 1, "state": {"features.grid": grid}}).encode()
+    values, notes = lesson.load_lesson(data, parsers)
+    assert values == {} and len(notes) == 1 and message in notes[0], notes
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=12), st.one_of(st.none(), st.floats(-1e6, 1e6))), max_size=8))
+def test_grid_json_round_trip(rows):
+    import math
+
+    import pandas as pd
+
+    from embedlab.features import grid_digest, grid_from_json, grid_to_json
+
+    df = pd.DataFrame([[t, v] for t, v in rows], columns=["token", "is an animal"])
+    df["is an animal"] = df["is an animal"].astype("float64")
+    back = grid_from_json(json.dumps(grid_to_json(df)))
+    assert list(back.columns) == ["token", "is an animal"] and len(back) == len(df)
+    for (t, v), (t2, v2) in zip(rows, back.itertuples(index=False, name=None)):
+        assert t2 == (t if t.strip() else None)  # a blank name is an empty editor row, as clean_grid reads it
+        assert (v is None and math.isnan(v2)) or v == v2
+    assert grid_digest(back) == grid_digest(df)
