@@ -79,6 +79,7 @@ __all__ = [
     "read_coordinates_csv",
     "projector_tsv",
     "figure_html",
+    "estimated_payload_mb",
 ]
 
 # Okabe-Ito first (the palette shared with token spans), then Paul Tol's
@@ -97,6 +98,20 @@ _ARROW_COLOUR = "#0072B2"
 #: Above this many points, the label toggle labels only highlighted points (text for
 #: every point would hide the map and weigh on the browser).
 MAX_LABELLED_POINTS = 300
+
+
+#: Measured: a 50,000-point 2-D map with labels and IDs is about 1.46 MB of JSON
+#: (benchmarks/bench_projection.py, "figure"); a third coordinate adds about 8 bytes.
+_BYTES_PER_POINT_2D = 30
+_BYTES_PER_EXTRA_DIM = 8
+
+
+def estimated_payload_mb(n_points: int, n_components: int = 2) -> float:
+    """About how many MB drawing ``n_points`` sends to the browser (to warn before a huge map)."""
+    if n_points < 0 or n_components not in (2, 3):
+        raise ValueError(f"n_points must be >= 0 and n_components 2 or 3, got {n_points!r}, {n_components!r}")
+    per = _BYTES_PER_POINT_2D + _BYTES_PER_EXTRA_DIM * (n_components - 2)
+    return n_points * per / 1e6
 
 
 # =========================================================================== point sets

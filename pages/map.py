@@ -203,9 +203,13 @@ with main:
     needs_ask = (est > pj.INTERACTIVE_SECONDS or n_pts > MAX_DRAWN) and imported is None
     if needs_ask and not approved:
         what = f"{METHODS[method].split(' — ')[0]} of {n_pts:,} points"
-        st.warning(f"{what} is expected to take about **{est:,.0f} s** on this machine"
-                   + (f", and drawing them sends several MB to your browser" if n_pts > MAX_DRAWN else "")
-                   + ". Run it anyway (with a progress bar and a Stop button), or run it on a random sample?",
+        slow = est > pj.INTERACTIVE_SECONDS
+        cost = (f"{what} is expected to take about **{est:,.0f} s** on this machine" if slow
+                else f"{what} takes about {max(est, 0.1):,.1f} s to compute")
+        if n_pts > MAX_DRAWN:
+            cost += (f"{', and' if slow else ', but'} drawing them sends about "
+                     f"**{mf.estimated_payload_mb(n_pts, dims):,.0f} MB** to your browser, which can make it sluggish")
+        st.warning(cost + ". Run it anyway (with a progress bar and a Stop button), or run it on a random sample?",
                    icon="⏱️")
         g1, g2, g3 = st.columns([1, 1, 1])
         sample_n = g2.number_input("Sample size", min_value=100, max_value=max(100, n_pts - 1),
@@ -315,7 +319,7 @@ with main:
             else:
                 neighbour_pos = nb.on_map
                 score = "cosine similarity" if nb_metric == "cosine" else "distance"
-                st.dataframe(nb.table(score_name=score), hide_index=True, height=min(400, 38 + 35 * len(nb.tokens)))
+                widgets.table(nb.table(score_name=score), hide_index=True, height=min(400, 38 + 35 * len(nb.tokens)))
                 st.caption(
                     f"Nearest in the original {table.dim}-dimensional space of the whole table"
                     + (f"; {nb.missing} of them are not among this map's points (choose “A word and its nearest "
@@ -346,7 +350,7 @@ with main:
     with fig_slot:
         described = "imported coordinates" if imported is not None else points.description
         st.markdown(f"**{len(labels):,} points** — {described}; {table.name}.")
-        st.plotly_chart(fig, key=chart_key, on_select="rerun" if dims_drawn == 2 else "ignore",
+        widgets.chart(fig, key=chart_key, on_select="rerun" if dims_drawn == 2 else "ignore",
                         selection_mode="points", config=mf.map_plot_config(filename=f"embedlab-{method}-map"),
                         width="stretch")
         cap = []
@@ -382,7 +386,7 @@ with main:
             one = pj.point_preservation(vectors, coords, selected, k=hk, metric=metric) if selected is not None \
                 else None
         if imported is None and len(points) >= 7 and pres is not None:
-            st.plotly_chart(mf.honesty_figure(pres, selected=one, selected_label=labels[selected] if one else "",
+            widgets.chart(mf.honesty_figure(pres, selected=one, selected_label=labels[selected] if one else "",
                                               method=METHODS[method].split(" — ")[0]),
                             key=f"w.map.honesty.{hkey[:8]}", width="stretch")
             st.caption(
@@ -403,7 +407,7 @@ with main:
             st.info("Turn on **Draw an analogy** (left, under Analogy) to compute a − b + c and draw it.")
         elif analogy:
             st.markdown(f"**{an_a} − {an_b} + {an_c}** ≈")
-            st.dataframe({"answer": [el.visible_text(t) for t, _ in analogy],
+            widgets.table({"answer": [el.visible_text(t) for t, _ in analogy],
                           "cosine similarity": [round(s, 4) for _, s in analogy]}, hide_index=True)
             st.caption("Arrows: b → a and c → the best answer. In the full space the two arrows are nearly "
                        "parallel; on a 2-D map they may not be.")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import appkit.maps as maps_mod
+from embedlab import mapfig as mf
 
 PAGE = "pages/map.py"
 
@@ -134,6 +135,23 @@ def test_long_runs_ask_first_and_can_use_a_stated_sample(app_test, calls):
     assert any("random sample of 300 of the 20,0" in i.value for i in at.info)
     n_drawn = sum(len(t["text"]) for name, t in traces(at).items() if name.startswith("top"))
     assert 290 <= n_drawn <= 300  # the typed words are always kept; others fill the sample
+
+
+def test_a_huge_quick_map_names_the_drawing_cost_not_a_zero_second_wait(app_test, calls):
+    at = app_test(PAGE)
+    ran = len(calls)  # the default map
+    at.selectbox(key=key("points")).set_value("all").run()  # all 400,000 GloVe rows; PCA is quick
+    warning = next(w.value for w in at.warning if "points" in w.value)
+    assert "PCA" in warning and "of 400,000 points takes about" in warning
+    assert "but drawing them sends about **12 MB** to your browser" in warning
+    assert "0 s**" not in warning and len(calls) == ran  # asked first; nothing ran
+
+
+def test_estimated_payload():
+    assert mf.estimated_payload_mb(50_000) == pytest.approx(1.5)
+    assert mf.estimated_payload_mb(100_000, 3) > mf.estimated_payload_mb(100_000, 2)
+    with pytest.raises(ValueError, match="n_components 2 or 3"):
+        mf.estimated_payload_mb(10, 4)
 
 
 def test_a_stopped_run_draws_nothing_until_asked_again(app_test, monkeypatch, calls):
