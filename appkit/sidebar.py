@@ -6,7 +6,7 @@ import streamlit as st
 
 from embedlab import lesson, urlstate
 
-from . import state
+from . import state, widgets
 
 PRESENTER_CSS = """
 <style>
@@ -14,13 +14,14 @@ html, .stApp { font-size: 21px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 1.15rem; }
 [data-testid="stMetricValue"] { font-size: 2.6rem; }
 .el-spans { font-size: 1.7rem !important; }
+[data-testid="stTable"] { font-size: 1.3rem; }
 [data-testid="stDataFrame"] { max-width: 900px; }
 </style>
 """
 
 
 def presenter_on() -> bool:
-    return bool(state.param("presenter", False, urlstate.flag))
+    return widgets.presenter_on()
 
 
 def render(nav_pages: list) -> None:
@@ -30,9 +31,17 @@ def render(nav_pages: list) -> None:
         for page in nav_pages:
             st.page_link(page)
         st.divider()
-        state.widget(st.toggle, "Presenter mode", "presenter", scope="sidebar", default=False,
-                     parse=urlstate.flag,
-                     help="Larger type and markers for a projector; the sidebar starts collapsed.")
+        on = state.widget(st.toggle, "Presenter mode", "presenter", scope="sidebar", default=False,
+                          parse=urlstate.flag,
+                          help="For a projector: larger type and markers, one strong colour-blind-safe "
+                               "palette for spans and maps, short tables; the sidebar folds away.")
+        if on and not state.param("sidebar.presenter_was", False):
+            # Just switched on: fold the sidebar away (Streamlit applies a *changed*
+            # initial_sidebar_state; the sidebar can be opened again as usual).
+            st.set_page_config(initial_sidebar_state="collapsed")
+        elif not on and state.param("sidebar.presenter_was", False):
+            st.set_page_config(initial_sidebar_state="auto")
+        state.put("sidebar.presenter_was", bool(on))
         with st.expander("Lesson file"):
             st.caption("Save everything on screen (text, settings, word lists) as a file, "
                        "or open one a teacher sent. The page's address is a shareable link too.")

@@ -49,3 +49,51 @@ def page_link(path: str, *, label: str, icon: str | None = None) -> None:
 
     if any(p.path == path for p in pages.available()):
         st.page_link(path, label=label, icon=icon)
+
+
+# ------------------------------------------------------------------ presenter mode
+# Every page draws charts, tables and token spans through these three, so the
+# sidebar's presenter toggle reaches all of them in one place.
+
+#: In presenter mode a table shows at most this many columns and rows (no wide tables
+#: on a projector); the rest is named in a caption.
+PRESENTER_COLUMNS = 5
+PRESENTER_ROWS = 12
+
+
+def presenter_on() -> bool:
+    return bool(state.param("presenter", False, urlstate.flag))
+
+
+def chart(fig, **kwargs):
+    """``st.plotly_chart`` that applies presenter styling (larger type and markers) when on."""
+    if presenter_on():
+        fig = el.presenter_figure(fig)
+    return st.plotly_chart(fig, **kwargs)
+
+
+def table(data, **kwargs):
+    """``st.dataframe``; in presenter mode a narrow, large-type ``st.table`` of the first rows
+    and columns, with a caption saying what was left out (the full table is one toggle away)."""
+    if not presenter_on():
+        return st.dataframe(data, **kwargs)
+    import pandas as pd
+
+    df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    hidden_cols = list(df.columns[PRESENTER_COLUMNS:])
+    shown = df.iloc[:PRESENTER_ROWS, :PRESENTER_COLUMNS]
+    st.table(shown, hide_index=bool(kwargs.get("hide_index", False)), width="content")
+    left = []
+    if len(df) > PRESENTER_ROWS:
+        left.append(f"{len(df) - PRESENTER_ROWS:,} more rows")
+    if hidden_cols:
+        left.append("the columns " + ", ".join(f"“{c}”" for c in hidden_cols))
+    if left:
+        st.caption("Presenter mode shows a short table; " + " and ".join(left)
+                   + " are left out. Switch presenter mode off in the sidebar for the full table.")
+    return None
+
+
+def spans(tokens, **kwargs) -> None:
+    """Token spans (``el.token_spans_html``), in the presenter palette when presenter mode is on."""
+    st.html(el.token_spans_html(tokens, presenter=presenter_on(), **kwargs))

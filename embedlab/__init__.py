@@ -49,7 +49,8 @@ from .embedding_view import (
 from .hf_download import default_cache_dir, hf_cache_entry, load_hf_embeddings, tokenizer_labels
 from .figures import cosine_similarity_matrix, heatmap, similarity_heatmap
 from .memory import check_fits, estimate_bytes, format_bytes
-from .palette import MARKER_COLOURS, SPAN_COLOURS
+from .palette import MARKER_COLOURS, PRESENTER_COLOURS, SPAN_COLOURS
+from .presenter import presenter_figure
 from . import urlstate
 from .train import TrainConfig, Trainer
 from .tokenizer import (

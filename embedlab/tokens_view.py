@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .palette import span_colour
+from .palette import presenter_span_colours, span_colour
 from .tokenizer import Token, tokenize
 
 #: Above this many tokens the span view shows only the first ones (and says so);
@@ -49,14 +49,18 @@ def token_spans_html(
     max_tokens: int = MAX_SPANS,
     large: bool = False,
     focus: int | None = None,
+    presenter: bool = False,
 ) -> str:
     """Coloured token spans as an HTML fragment (safe: every token piece is escaped).
 
     Hovering a span shows its position, ID and bytes (``title``). Colours cycle
     through a colour-blind-safe palette by position, so neighbours differ.
     ``focus`` (a position) gets a thick outline: the token highlighted in every view.
+    ``presenter=True`` uses larger type and the maps' strong palette
+    (:data:`~embedlab.palette.PRESENTER_COLOURS`) with black or white text, whichever
+    contrasts more, for a projector.
     """
-    size = "1.6rem" if large else "1.05rem"
+    size = "2rem" if presenter else ("1.6rem" if large else "1.05rem")
     parts = [
         f'<div class="el-spans" style="font-family:ui-monospace,Menlo,Consolas,monospace;'
         f'font-size:{size};line-height:2.3;white-space:normal;word-break:break-all">'
@@ -67,12 +71,19 @@ def token_spans_html(
         border = "2px dashed #000" if tok.special else ("1px dotted #333" if tok.is_partial else "1px solid rgba(0,0,0,.15)")
         if pos == focus:
             border = "3px solid #000;outline:3px solid #E69F00"
+        if presenter:
+            bg, fg = presenter_span_colours(pos)
+            if pos != focus:
+                border = "2px dashed #000" if tok.special else "2px solid #000"
+        else:
+            bg, fg = span_colour(pos), "#000000"
         body = label
         if show_ids:
-            body = (f'{label}<sub style="font-size:.6em;color:#222;margin-left:2px">{tok.id}</sub>')
+            sub = fg if presenter else "#222"
+            body = (f'{label}<sub style="font-size:.6em;color:{sub};margin-left:2px">{tok.id}</sub>')
         parts.append(
             f'<span class="el-tok" data-id="{tok.id}" title="{tip}" '
-            f'style="background:{span_colour(pos)};color:#000;border:{border};border-radius:4px;'
+            f'style="background:{bg};color:{fg};border:{border};border-radius:4px;'
             f'padding:1px 2px;margin:0 1px">{body}</span>'
         )
         if tok.text.endswith("\n"):

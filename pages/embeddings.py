@@ -65,14 +65,14 @@ else:
     if lookup.truncated:
         st.caption(f"Showing the first {len(lookup.labels)} {lookup.unit}s ({lookup.truncated:,} more not shown).")
     if lookup.found:
-        st.plotly_chart(lookup_figure(table, lookup), width="stretch", key="embeddings.fig.lookup")
-    st.dataframe(lookup_rows_table(table, lookup), hide_index=True, width="stretch")
+        widgets.chart(lookup_figure(table, lookup), width="stretch", key="embeddings.fig.lookup")
+    widgets.table(lookup_rows_table(table, lookup), hide_index=True, width="stretch")
     if lookup.found:
         with st.expander(f"All {table.dim:,} components of each vector"):
-            st.dataframe(lookup_vectors_table(table, lookup), hide_index=True, width="stretch")
+            widgets.table(lookup_vectors_table(table, lookup), hide_index=True, width="stretch")
     typed = lookup_similarity(table, lookup)
     if typed is not None:
-        st.plotly_chart(typed, width="stretch", key="embeddings.fig.typed_sims")
+        widgets.chart(typed, width="stretch", key="embeddings.fig.typed_sims")
         if untrained:
             st.caption("This table is untrained, so nothing lights up: its similarities are random, near 0 for "
                        "every pair. Under GloVe or GPT-2, words used alike (cat, dog) score high together.")
@@ -99,7 +99,7 @@ except el.EmbedlabError as e:
 else:
     for w in clamped:
         st.warning(w, icon="✂️")
-    st.plotly_chart(neighbors_figure(near, query=query, metric=metric), width="stretch", key="embeddings.fig.nn")
+    widgets.chart(neighbors_figure(near, query=query, metric=metric), width="stretch", key="embeddings.fig.nn")
     if untrained:
         st.caption("This table is untrained: its neighbours are random. Switch to GloVe to see meaning.")
 
@@ -120,7 +120,7 @@ else:
         st.warning(w, icon="✂️")
     best = answers[0][0] if answers else "—"
     st.markdown(f"*{w_a}* : *{w_b}* :: *{w_c}* : **{best}**")
-    st.dataframe([{"answer": w, "cosine": round(s, 4)} for w, s in answers], hide_index=True)
+    widgets.table([{"answer": w, "cosine": round(s, 4)} for w, s in answers], hide_index=True)
 
 st.markdown("**Similarity of a few words** — the article's point: *cat* and *dog* are close, *apple* is not.")
 raw_words = state.widget(st.text_input, "Words (commas or spaces)", "embeddings.words", scope=SCOPE,
@@ -131,7 +131,7 @@ if missing:
 if sims is None:
     st.info("Type at least two words the table knows.", icon="✍️")
 else:
-    st.plotly_chart(sims, width="stretch", key="embeddings.fig.sims")
+    widgets.chart(sims, width="stretch", key="embeddings.fig.sims")
 
 # ------------------------------------------------------------------ 3. the article's PyTorch example
 with st.expander("🔥 The article's PyTorch example: nn.Embedding(6, 3) with seed 123", expanded=False):
@@ -157,10 +157,10 @@ with st.expander("🔥 The article's PyTorch example: nn.Embedding(6, 3) with se
         st.code(code, language="python")
         w1, w2 = st.columns(2)
         with w1:
-            st.plotly_chart(weight_fig, width="stretch", key="embeddings.fig.pt_weight")
+            widgets.chart(weight_fig, width="stretch", key="embeddings.fig.pt_weight")
         with w2:
             if out_fig is not None:
-                st.plotly_chart(out_fig, width="stretch", key="embeddings.fig.pt_out")
+                widgets.chart(out_fig, width="stretch", key="embeddings.fig.pt_out")
         st.caption("The same numbers PyTorch prints. Untrained: the values are random draws from N(0, 1); "
                    "training would move them so that related tokens end up close.")
 

@@ -55,16 +55,16 @@ else:
 
 # ------------------------------------------------------------------ each step's live view
 if step.key == "tokens":
-    st.html(el.token_spans_html(shown, focus=focus, large=True))
+    widgets.spans(shown, focus=focus, large=True)
     st.caption(f"{len(toks):,} tokens from {len(clean):,} characters (GPT-2's tokenizer).")
 elif step.key == "ids":
-    st.html(el.token_spans_html(shown, focus=focus, show_ids=True, large=True))
-    st.dataframe(el.token_table(shown)[["token", "id"]], hide_index=True)
+    widgets.spans(shown, focus=focus, show_ids=True, large=True)
+    widgets.table(el.token_table(shown)[["token", "id"]], hide_index=True)
 elif step.key == "lookup":
     c1, c2 = st.columns(2)
     with c1:
         art = tour_cache.article_table()
-        st.plotly_chart(tour.lookup_figure(art.vectors, tour.ARTICLE_IDS,
+        widgets.chart(tour.lookup_figure(art.vectors, tour.ARTICLE_IDS,
                                            title="nn.Embedding(6, 3), seed 123; input_ids [2, 3, 5, 1]"),
                         width="stretch", key="home.fig.article")
         st.caption("The outlined rows are the ones the IDs select; the output is those rows, in input order.")
@@ -72,7 +72,7 @@ elif step.key == "lookup":
         if shown:
             rt = tour_cache.random_table()
             rows = rt.lookup([t.id for t in shown])[:, :16]
-            st.plotly_chart(tour.lookup_figure(
+            widgets.chart(tour.lookup_figure(
                 rows, range(len(shown)), focus=focus,
                 row_labels=[f"ID {t.id} {el.visible_text(t.text)}" for t in shown],
                 title=f"Your tokens' rows of a random {len(rt):,} × {rt.dim} table (first 16 columns)"),
@@ -87,7 +87,7 @@ elif step.key == "map":
         if focus is not None:
             word = el.normalise_word(shown[focus].text)
             selected = next((i for i in mine if labels_m[i] == word), None)
-        st.plotly_chart(mapfig.map_figure(coords, labels_m, ids=rows_m, categories=cats, highlight=mine,
+        widgets.chart(mapfig.map_figure(coords, labels_m, ids=rows_m, categories=cats, highlight=mine,
                                           selected=selected, title="Your words (labelled) among GloVe neighbours, PCA"),
                         width="stretch", key="home.fig.map")
 elif step.key == "training":
@@ -96,15 +96,15 @@ elif step.key == "training":
     c1, c2 = st.columns(2)
     with c1:
         ids = [el.tokenize(" " + w)[0].id for w in words]
-        st.plotly_chart(el.similarity_heatmap(rt.lookup(ids), words, title="Before training (random)"),
+        widgets.chart(el.similarity_heatmap(rt.lookup(ids), words, title="Before training (random)"),
                         width="stretch", key="home.fig.before")
     with c2:
-        st.plotly_chart(el.similarity_heatmap(g.lookup([g.index_of(w) for w in words]), words,
+        widgets.chart(el.similarity_heatmap(g.lookup([g.index_of(w) for w in words]), words,
                                               title="After training (GloVe)"), width="stretch", key="home.fig.after")
 elif step.key == "input" and shown:
     rt = tour_cache.random_table()
     P = positions.sinusoidal(max(len(shown), 2), rt.dim)
-    st.plotly_chart(positions.sum_figure([el.visible_text(t.text) for t in shown], rt.lookup([t.id for t in shown]), P),
+    widgets.chart(positions.sum_figure([el.visible_text(t.text) for t in shown], rt.lookup([t.id for t in shown]), P),
                     width="stretch", key="home.fig.input")
 
 # ------------------------------------------------------------------ predict, then reveal

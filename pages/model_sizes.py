@@ -48,7 +48,7 @@ st.caption(f"{int(vocab):,} × {int(width):,} = {size['parameters']:,} parameter
            "The article's GPT-3 example: 50,257 × 12,288 = 617,558,016.")
 
 st.subheader("Published models")
-st.dataframe(ms.presets_table(), hide_index=True, width="stretch")
+widgets.table(ms.presets_table(), hide_index=True, width="stretch")
 st.caption("GPT-4's tokenizer (cl100k_base, 100,277 tokens) is public; its embedding width is not, "
            "so it is shown as unknown rather than guessed.")
-st.plotly_chart(ms.share_figure(), width="stretch")
+widgets.chart(ms.share_figure(), width="stretch")

@@ -65,15 +65,15 @@ else:
     st.subheader("The same words, two ways")
     c1, c2 = st.columns(2)
     with c1:
-        st.plotly_chart(one_hot_heatmap(known, title=f"One-hot: {len(known)} × {len(known)}"), width="stretch",
+        widgets.chart(one_hot_heatmap(known, title=f"One-hot: {len(known)} × {len(known)}"), width="stretch",
                         key="onehot.fig.onehot")
         st.caption("One row per word, one column per vocabulary position: a single 1, the rest 0.")
     with c2:
-        st.plotly_chart(dense_heatmap(vectors, known, title=f"{table.name}: {len(known)} × {table.dim}"),
+        widgets.chart(dense_heatmap(vectors, known, title=f"{table.name}: {len(known)} × {table.dim}"),
                         width="stretch", key="onehot.fig.dense")
         st.caption("One row per word, one column per learned dimension: every entry carries a little meaning.")
 
-    st.plotly_chart(similarity_side_by_side(vectors, known, dense_name=table.name), width="stretch",
+    widgets.chart(similarity_side_by_side(vectors, known, dense_name=table.name), width="stretch",
                     key="onehot.fig.sims")
 
     st.markdown("**Distances between pairs.** Under one-hot, every pair of different words has cosine 0 and "
@@ -88,7 +88,7 @@ else:
     with p3:
         w_c = state.widget(st.selectbox, "and with", "onehot.pair_c", scope="onehot", default=_pick("car", 2),
                            options=known, parse=el.urlstate.text(100))
-    st.dataframe(pair_distances(vectors, known, [(w_a, w_b), (w_a, w_c)], dense_name=table.name), hide_index=True)
+    widgets.table(pair_distances(vectors, known, [(w_a, w_b), (w_a, w_c)], dense_name=table.name), hide_index=True)
 
 # ---------------------------------------------------------------- full-vocabulary numbers
 st.subheader(f"The full vocabulary of {table.name}")
@@ -104,7 +104,7 @@ m6.metric(f"{DEFAULT_BATCH:,} tokens, one-hot", el.format_bytes(n.one_hot_batch_
 m7.metric(f"{DEFAULT_BATCH:,} tokens, dense", el.format_bytes(n.dense_batch_bytes))
 st.caption(f"float32 values. A one-hot batch is {n.batch_ratio:,.0f}× bigger than the same batch of dense vectors; "
            "the embedding matrix itself is vocabulary × width parameters.")
-st.dataframe(numbers_table([(table.name, len(table), table.dim), ("GPT-2 (article)", GPT2_VOCAB, GPT2_DIM),
+widgets.table(numbers_table([(table.name, len(table), table.dim), ("GPT-2 (article)", GPT2_VOCAB, GPT2_DIM),
                             ("GPT-3 (article)", 50_257, 12_288)]), hide_index=True)
 
 # ---------------------------------------------------------------- a lookup is a one-hot product
@@ -142,7 +142,7 @@ else:
         e2.metric("max |difference|", f"{eq.max_abs_difference:g}")
         e3.metric("Identical to the bit", "yes" if eq.bitwise_identical else "no")
         st.caption(f"W is {w_name}.")
-        st.dataframe(equivalence_table(eq, [el.visible_text(t.text) for t in used]), hide_index=True)
+        widgets.table(equivalence_table(eq, [el.visible_text(t.text) for t in used]), hide_index=True)
 
 st.markdown("**Time both.** The product multiplies a whole batch of one-hot rows by W; the lookup just copies rows.")
 t1, t2, t3 = st.columns(3)
@@ -173,7 +173,7 @@ if timing is not None:
     r2.metric("One-hot @ W", f"{timing.product_seconds * 1e3:,.1f} ms")
     r3.metric("Speed ratio", f"{timing.speed_ratio:,.0f}×")
     r4.metric("Extra memory for one-hot", el.format_bytes(timing.one_hot_bytes))
-    st.plotly_chart(timing_bars(timing), width="stretch", key="onehot.fig.timing")
+    widgets.chart(timing_bars(timing), width="stretch", key="onehot.fig.timing")
     st.caption(f"{timing.batch:,} IDs over {timing.vocab_size:,} × {timing.dim:,}; fastest of {timing.repeats} "
                f"product runs and {timing.lookup_repeats} lookup runs, {timing.threads} torch thread(s). "
                f"Both outputs agree: max |difference| = {timing.max_abs_difference:g}.")
@@ -193,5 +193,5 @@ if toks:
         b1.metric("Rows with a non-zero gradient", f"{len(bw.nonzero_rows):,} of {bw.vocab_size:,}")
         b2.metric("Dense gradient", el.format_bytes(bw.dense_grad_bytes))
         b3.metric("Sparse gradient (sparse=True)", el.format_bytes(bw.sparse_grad_bytes))
-        st.plotly_chart(gradient_heatmap(bw, labels=[t.text for t in used]), width="stretch",
+        widgets.chart(gradient_heatmap(bw, labels=[t.text for t in used]), width="stretch",
                         key="onehot.fig.grad")

@@ -59,10 +59,10 @@ else:
 source = gpt2.wpe.source if shown == "gpt2" else shown
 c1, c2 = st.columns(2)
 with c1:
-    st.plotly_chart(positions.position_heatmap(P, title="First 64 positions × first 64 dimensions"),
+    widgets.chart(positions.position_heatmap(P, title="First 64 positions × first 64 dimensions"),
                     width="stretch")
 with c2:
-    st.plotly_chart(pos_cache.position_map_figure(
+    widgets.chart(pos_cache.position_map_figure(
         shown, source, f"All {len(P):,} positions, PCA to 2-D (colour = position)"), width="stretch")
     st.caption({
         "gpt2": "Training put GPT-2's positions on a smooth curve: nearby positions got similar vectors, "
@@ -86,7 +86,7 @@ if toks:
     toks = toks[:n_positions]
     ids = [t.id for t in toks]
     tv = table.lookup(ids)
-    st.plotly_chart(positions.sum_figure([t.text for t in toks][:40], tv[:40], P[: min(len(ids), 40)]),
+    widgets.chart(positions.sum_figure([t.text for t in toks][:40], tv[:40], P[: min(len(ids), 40)]),
                     width="stretch")
     st.caption("token embedding = GPT-2's trained `wte` row" if shown == "gpt2" else
                "token embedding = a row of the random stand-in table (seed 123)")
@@ -98,7 +98,7 @@ if toks:
         label = el.visible_text(toks[a].text)
         st.markdown(f"**The same token at two positions:** `{label}` (ID {tid}) at positions {a} and {b} "
                     f"has one token vector but two different input vectors (cosine {cos:.3f}).")
-        st.plotly_chart(positions.same_token_figure(label, inputs[a], inputs[b], a, b), width="stretch")
+        widgets.chart(positions.same_token_figure(label, inputs[a], inputs[b], a, b), width="stretch")
     else:
         st.caption("Type a word twice, each time after a space (e.g. “my dog saw your dog”), to see one "
                    "token get two input vectors.")

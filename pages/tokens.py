@@ -42,23 +42,23 @@ m4.metric("Characters per token", f"{stats.chars_per_token:.2f}")
 if not toks:
     st.info("Type some text above to see its tokens.", icon="✍️")
 else:
-    st.html(el.token_spans_html(toks, show_ids=show_ids))
+    widgets.spans(toks, show_ids=show_ids)
     st.caption("· is a space, ↵ a newline, → a tab; dotted borders mark pieces of a character split "
                "over several tokens; dashed borders mark special tokens.")
     st.subheader("Token table")
     if len(toks) > TABLE_ROWS:
         st.caption(f"First {TABLE_ROWS:,} of {len(toks):,} tokens.")
-    st.dataframe(el.token_table(toks, max_rows=TABLE_ROWS), hide_index=True, width="stretch")
+    widgets.table(el.token_table(toks, max_rows=TABLE_ROWS), hide_index=True, width="stretch")
 
 tab_cmp, tab_dec = st.tabs(["Compare encodings", "Decode IDs"])
 with tab_cmp:
     st.caption("The same text under every encoding: newer encodings have bigger vocabularies, "
                "so they usually need fewer tokens.")
     by_enc = {name: cache.tokens(clean, name, allow_special) for name in el.ENCODINGS}
-    st.dataframe(el.compare_table(clean, by_enc), hide_index=True)
+    widgets.table(el.compare_table(clean, by_enc), hide_index=True)
     for name, etoks in by_enc.items():
         st.markdown(f"**{name}** — {len(etoks):,} tokens")
-        st.html(el.token_spans_html(etoks, max_tokens=400))
+        widgets.spans(etoks, max_tokens=400)
 with tab_dec:
     st.caption("Paste token IDs (commas, spaces or brackets are fine) to turn them back into text.")
     raw_ids = state.widget(st.text_input, "Token IDs", "tokens.decode_ids", scope="tokens", default="464, 3797, 3290",
@@ -75,4 +75,4 @@ with tab_dec:
         else:
             st.markdown(f"Decoded with **{enc_name}**:")
             st.code(decoded or " ", language=None)
-            st.dataframe(el.decoded_pieces_table(ids, pieces), hide_index=True)
+            widgets.table(el.decoded_pieces_table(ids, pieces), hide_index=True)

@@ -183,14 +183,14 @@ def live() -> None:
     c_map, c_curves = st.columns([3, 2])
     with c_map:
         if t.watch_labels:
-            st.plotly_chart(map_figure(t.snapshots[-1], t.watch_labels, groups, bound=axis_bound(t.snapshots),
+            widgets.chart(map_figure(t.snapshots[-1], t.watch_labels, groups, bound=axis_bound(t.snapshots),
                                        total_steps=t.total_steps), key="train.fig.map", width="stretch")
             st.caption("Each frame is the PCA of the watched words' (unit-length) vectors, turned to line up "
                        "with the previous frame (orthogonal Procrustes), so points move instead of jumping.")
     with c_curves:
-        st.plotly_chart(loss_figure(t.losses, total_steps=t.total_steps), key="train.fig.loss", width="stretch")
+        widgets.chart(loss_figure(t.losses, total_steps=t.total_steps), key="train.fig.loss", width="stretch")
         if probes:
-            st.plotly_chart(probes_figure(t.snapshots, total_steps=t.total_steps), key="train.fig.probes",
+            widgets.chart(probes_figure(t.snapshots, total_steps=t.total_steps), key="train.fig.probes",
                             width="stretch")
 
 
@@ -213,7 +213,7 @@ if t is not None and not running and t.step_count > 0:
             if t.config.objective == "next_token" and t.config.tied:
                 st.caption("Tied output layer: the output layer scores *every* token at every step, so every "
                            "row gets a gradient — untie it to see the sparse picture.")
-            st.plotly_chart(updated_rows_figure(t.last_update, t.corpus.tokens, step=t.last_update_step),
+            widgets.chart(updated_rows_figure(t.last_update, t.corpus.tokens, step=t.last_update_step),
                             key="train.fig.rows", width="stretch")
     with tab_step:
         st.caption("A batch of a single sentence makes the point plainly: one step changes exactly the rows of "
@@ -223,17 +223,17 @@ if t is not None and not running and t.step_count > 0:
         demo = state.param("train.demo", None)
         if demo is not None:
             st.text("Sentence: " + " | ".join(el.visible_text(tok) for tok in demo.tokens))
-            st.plotly_chart(updated_rows_figure(
+            widgets.chart(updated_rows_figure(
                 demo.delta, t.corpus.tokens,
                 title=f"One sentence: {len(demo.changed_rows)} of {t.corpus.vocab_size:,} rows changed"),
                 key="train.fig.demo", width="stretch")
     with tab_nb:
         picks = [ws[0] for ws in t.corpus.categories.values()] or t.watch_labels[:6]
-        st.dataframe(neighbour_rows(t, picks, k=5), hide_index=True, width="stretch")
+        widgets.table(neighbour_rows(t, picks, k=5), hide_index=True, width="stretch")
         st.caption("Before training the neighbours are random; after, they share the word's kind of sentences.")
     with tab_replay:
         if t.watch_labels:
-            st.plotly_chart(animation_figure(t.snapshots, t.watch_labels, watch_groups(t.corpus, t.watch_labels)),
+            widgets.chart(animation_figure(t.snapshots, t.watch_labels, watch_groups(t.corpus, t.watch_labels)),
                             key="train.fig.replay", width="stretch")
             st.caption("Press ▶ Play or drag the slider: every recorded step, in the same aligned PCA frame.")
 
