@@ -9,13 +9,13 @@ shell.require_app()
 import embedlab as el
 from appkit import cache, state, widgets
 from appkit import onehot as oh_cache
+from appkit.maps import table_key
 from appkit.embeddings import source_select
 from embedlab.features import parse_words, split_known, words_to_vectors
 from embedlab.onehot import (
     DEFAULT_BATCH,
     GPT2_DIM,
     GPT2_VOCAB,
-    check_equivalence,
     dense_heatmap,
     equivalence_table,
     gradient_heatmap,
@@ -121,8 +121,10 @@ toks = cache.tokens(clean, enc_name, False)
 vocab_size = cache.encoding(enc_name).n_vocab
 if table.encoding == enc_name and len(table) == vocab_size:
     weight, w_name = table.vectors, f"{table.name} ({len(table):,} × {table.dim})"
+    w_key = table_key(table)
 else:
     weight = oh_cache.random_matrix(vocab_size)
+    w_key = f"random {vocab_size} x {oh_cache.EQUIVALENCE_DIM}"
     w_name = f"a random {vocab_size:,} × {oh_cache.EQUIVALENCE_DIM} matrix ({table.name} is not indexed by {enc_name} IDs)"
 
 if not toks:
@@ -133,7 +135,7 @@ else:
         st.caption(f"Using the first {len(used):,} of {len(toks):,} tokens.")
     ids = [t.id for t in used]
     try:
-        eq = check_equivalence(ids, weight)
+        eq = oh_cache.equivalence(tuple(ids), w_key, weight)
     except el.EmbedlabError as e:
         st.error(str(e), icon="⚠️")
     else:
