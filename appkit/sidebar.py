@@ -12,7 +12,7 @@ PRESENTER_CSS = """
 <style>
 html, .stApp { font-size: 21px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 1.15rem; }
-[data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 2.6rem !important; }
 .el-spans { font-size: 1.7rem !important; }
 [data-testid="stTable"] { font-size: 1.3rem; }
 [data-testid="stDataFrame"] { max-width: 900px; }

@@ -82,3 +82,38 @@ def test_bad_input_is_explained_not_crashed(page, server):
     assert set(matches["text"]) >= {"cat", "cow", "cherry", "coconut"}
     assert_no_exception(page)
     assert page.dialogs == []
+
+
+def test_hostile_metadata_columns_stay_text(page, server, tmp_path):
+    """HTML/JS in an uploaded metadata file (column name and values) is drawn as text in the legend,
+    the hover labels and the selectbox, and never runs."""
+    _open_map(page, server)
+    col = "<b onmouseover=alert(4)>kind</b>"
+    meta = tmp_path / "meta.csv"
+    rows = [f'token,"{col}"']
+    for word in ("cat", "dog", "horse"):
+        rows.append(f'{word},"<img src=x onerror=alert(1)>"')
+    for word in ("apple", "banana", "mango"):
+        rows.append(f'{word},"<a href=""javascript:alert(3)"">click</a>"')
+    meta.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    page.get_by_text("📥 Import").click()
+    page.locator("[data-testid='stFileUploader']", has_text="Metadata to colour by").locator(
+        "[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(meta))
+    wait_idle(page, 120_000)
+    box = page.locator("[data-testid='stSelectbox']", has_text="Colour by metadata column")
+    expect(box).to_be_visible(timeout=60_000)
+    box.click()
+    page.get_by_role("option", name=col).click()  # the name is shown as text, tags and all
+    wait_idle(page, 120_000)
+    page.wait_for_selector("[data-testid='stPlotlyChart'] .legendtext")
+    legend = page.locator("[data-testid='stPlotlyChart'] .legendtext").all_text_contents()  # SVG text
+    assert any("<img src=x onerror=alert(1)>" in t for t in legend), legend
+    xy = page.evaluate(_POINT_XY, "cat")
+    page.mouse.move(xy[0], xy[1])
+    page.wait_for_timeout(500)
+    for link in page.locator("[data-testid='stPlotlyChart'] a").all():
+        assert "javascript:" not in (link.get_attribute("href") or "")
+    assert page.dialogs == []
+    assert page.locator("img[src='x']").count() == 0
+    assert_no_exception(page)
+    screenshot(page, "map-hostile-metadata")
