@@ -456,3 +456,13 @@ def test_auto_pre_reduction_rule():
     same, notes = _pre_pca(big[:9_999], "auto", 0)
     assert same.shape == (9_999, 101) and notes == []
     assert _pre_pca(big, 0, 0)[0] is big
+
+
+def test_umap_epochs_default(common_rows):
+    from embedlab.projection import _effective_params
+
+    assert _effective_params("umap", 1_999, {})[0]["n_epochs"] is None  # umap-learn's own default (500)
+    assert _effective_params("umap", 2_000, {})[0]["n_epochs"] == 200
+    assert _effective_params("umap", 5_000, {"n_epochs": 50})[0]["n_epochs"] == 50
+    with pytest.raises(ProjectionError, match="n_epochs must be a whole number"):
+        _effective_params("umap", 100, {"n_epochs": 0})
