@@ -207,6 +207,21 @@ async def run(url: str, server_pid: int, levels: list[int], *, long_job_check: b
     return result
 
 
+def report(res: Result, wall_s: float, **extra) -> None:
+    """Print the summary (JSON), the first errors and the issue's targets."""
+    summary = res.summary()
+    summary.update(extra)
+    summary["wall_s"] = round(wall_s, 1)
+    levels = sorted(k for k in res.rss_mb if k)
+    if len(levels) >= 2:
+        a, b = levels[0], levels[-1]
+        summary["rss_growth_per_session_mb"] = round((res.rss_mb[b] - res.rss_mb[a]) / (b - a), 1)
+    print(json.dumps(summary, indent=2))
+    for e in res.errors[:20]:
+        print("ERROR", e)
+    print("targets: zero errors; p95 <= 2 s at 30 sessions; <= 30 MB per extra session")
+
+
 def main() -> None:
     from tests.e2e.conftest import start_server, stop_server
 
@@ -218,16 +233,7 @@ def main() -> None:
     try:
         t = time.perf_counter()
         res = asyncio.run(run(url, proc.pid, args.levels, long_job_check=args.long_job))
-        summary = res.summary()
-        summary["wall_s"] = round(time.perf_counter() - t, 1)
-        levels = sorted(k for k in res.rss_mb if k)
-        if len(levels) >= 2:
-            a, b = levels[0], levels[-1]
-            summary["rss_growth_per_session_mb"] = round((res.rss_mb[b] - res.rss_mb[a]) / (b - a), 1)
-        print(json.dumps(summary, indent=2))
-        for e in res.errors[:20]:
-            print("ERROR", e)
-        print("targets: zero errors; p95 <= 2 s at 30 sessions; <= 30 MB per extra session")
+        report(res, time.perf_counter() - t)
     finally:
         stop_server(proc)
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import statistics
 import sys
@@ -32,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.load_tour import MAP_QUERY, Result, server_rss_mb  # noqa: E402
+from benchmarks.load_tour import MAP_QUERY, Result, report, server_rss_mb  # noqa: E402
 
 STEP_TIMEOUT_S = 300.0
 
@@ -193,19 +192,10 @@ def main() -> None:
         t = time.perf_counter()
         res = asyncio.run(run(url, proc.pid, args.levels, stagger=args.stagger, think=args.think,
                              warm=not args.cold))
-        summary = res.summary()
-        summary["p50_per_step_s"] = {k: round(statistics.median(v), 3) for k, v in res.latencies.items()}
-        summary["wall_s"] = round(time.perf_counter() - t, 1)
-        summary["settings"] = {"levels": args.levels, "stagger_s": args.stagger, "think_s": args.think,
-                               "warm_up_tour": not args.cold}
-        levels = sorted(k for k in res.rss_mb if k)
-        if len(levels) >= 2:
-            a, b = levels[0], levels[-1]
-            summary["rss_growth_per_session_mb"] = round((res.rss_mb[b] - res.rss_mb[a]) / (b - a), 1)
-        print(json.dumps(summary, indent=2))
-        for e in res.errors[:20]:
-            print("ERROR", e)
-        print("targets: zero errors; p95 <= 2 s at 30 sessions; <= 30 MB per extra session")
+        report(res, time.perf_counter() - t,
+               p50_per_step_s={k: round(statistics.median(v), 3) for k, v in res.latencies.items()},
+               settings={"levels": args.levels, "stagger_s": args.stagger, "think_s": args.think,
+                         "warm_up_tour": not args.cold})
     finally:
         stop_server(proc)
 

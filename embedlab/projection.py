@@ -166,14 +166,14 @@ def _as_matrix(vectors: Any, *, labels: Sequence[str] | None, n_components: int 
     n, dim = x.shape
     if n < MIN_POINTS:
         raise ProjectionError(
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andf"a map needs at least {MIN_POINTS} points, got {n}; add more tokens or words to the point set"
+            f"a map needs at least {MIN_POINTS} points, got {n}; add more tokens or words to the point set"
         )
     if dim < 1:
         raise ProjectionError("vectors have 0 dimensions; nothing to project")
     if n_components is not None and dim < n_components:
         raise ProjectionError(
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andf"the vectors have {dim} dimension(s), so a {n_components}-D map would invent axes; "
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andf"choose a {dim}-D map or fewer components"
+            f"the vectors have {dim} dimension(s), so a {n_components}-D map would invent axes; "
+            f"choose a {dim}-D map or fewer components"
         )
     finite = np.isfinite(x).all(axis=1)
     if not finite.all():
@@ -181,7 +181,7 @@ def _as_matrix(vectors: Any, *, labels: Sequence[str] | None, n_components: int 
         shown = ", ".join(_label(int(i), labels) for i in bad[:5])
         more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
         raise ProjectionError(
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andf"{len(bad)} row(s) contain NaN or infinity: {shown}{more}; remove those rows before projecting"
+            f"{len(bad)} row(s) contain NaN or infinity: {shown}{more}; remove those rows before projecting"
         )
     return x
 
@@ -212,10 +212,10 @@ def _prepare_space(x: np.ndarray, metric: str) -> tuple[np.ndarray, list[str]]:
     if metric == "cosine":
         x, zeros = _unit_rows(x)
         if zeros:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andnotes.append(
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and    f"{zeros} zero vector(s) have no direction, so cosine similarity is undefined for them; "
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and    "they are treated as unrelated to every other point."
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and)
+            notes.append(
+                f"{zeros} zero vector(s) have no direction, so cosine similarity is undefined for them; "
+                "they are treated as unrelated to every other point."
+            )
     else:
         x = np.ascontiguousarray(x, dtype=np.float32)
     return x, notes
@@ -279,7 +279,7 @@ def _tsne(
         # openTSNE counts iterations per phase (early exaggeration, then the
         # rest); a smaller number than last time means the second phase began.
         if iteration <= state["last"]:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andstate["offset"] = early
+            state["offset"] = early
         state["last"] = iteration
         done = min(total, state["offset"] + iteration)
         report(0.2 + 0.8 * done / total, f"t-SNE iteration {done} of {total}")
@@ -328,8 +328,8 @@ class _ProgressSink:
 
         m = re.search(r"(\d+)/(\d+)", s)
         if m and int(m.group(2)) > 0:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 anddone, total = int(m.group(1)), int(m.group(2))
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andself._report(0.3 + 0.7 * done / total, f"UMAP epoch {done} of {total}")
+            done, total = int(m.group(1)), int(m.group(2))
+            self._report(0.3 + 0.7 * done / total, f"UMAP epoch {done} of {total}")
         return len(s)
 
     def flush(self) -> None:
@@ -379,21 +379,21 @@ def warm_up_umap() -> float:
     t0 = time.perf_counter()
     with _umap_lock:
         if _umap_warm.is_set():
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andreturn time.perf_counter() - t0
+            return time.perf_counter() - t0
         import umap
 
         rng = np.random.default_rng(0)
         x = rng.standard_normal((300, 16)).astype(np.float32)
         with warnings.catch_warnings():
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andwarnings.simplefilter("ignore")
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and# Same dtype, metric and options as real runs; the second call takes
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and# the NN-descent path that umap-learn uses above 4,096 points.
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andfor force in (False, True):
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and    umap.UMAP(
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and        n_components=2, n_neighbors=10, random_state=0, n_jobs=1, n_epochs=20,
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and        force_approximation_algorithm=force,
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and    ).fit_transform(x)
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andumap.UMAP(n_components=3, n_neighbors=10, random_state=0, n_jobs=1, n_epochs=20).fit_transform(x)
+            warnings.simplefilter("ignore")
+            # Same dtype, metric and options as real runs; the second call takes
+            # the NN-descent path that umap-learn uses above 4,096 points.
+            for force in (False, True):
+                umap.UMAP(
+                    n_components=2, n_neighbors=10, random_state=0, n_jobs=1, n_epochs=20,
+                    force_approximation_algorithm=force,
+                ).fit_transform(x)
+            umap.UMAP(n_components=3, n_neighbors=10, random_state=0, n_jobs=1, n_epochs=20).fit_transform(x)
         _umap_warm.set()
     return time.perf_counter() - t0
 
@@ -412,58 +412,58 @@ def _effective_params(method: str, n: int, params: dict[str, Any]) -> tuple[dict
     if unknown:
         accepted = ", ".join(sorted(defaults)) or "none"
         raise ProjectionError(
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andf"unknown parameter(s) for {method}: {', '.join(unknown)}; accepted parameters: {accepted}"
+            f"unknown parameter(s) for {method}: {', '.join(unknown)}; accepted parameters: {accepted}"
         )
     eff = {**defaults, **params}
     notes: list[str] = []
     if method == "tsne":
         perp = eff["perplexity"]
         if isinstance(perp, bool) or not isinstance(perp, (int, float)) or not perp > 0 or not math.isfinite(perp):
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andraise ProjectionError(f"t-SNE perplexity must be a positive number, got {perp!r}")
+            raise ProjectionError(f"t-SNE perplexity must be a positive number, got {perp!r}")
         limit = (n - 1) / 3
         if perp > limit:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and# openTSNE does the same; we do it first so the note reaches the UI.
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andnotes.append(
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and    f"t-SNE perplexity {perp:g} is too large for {n} points (at most (n-1)/3 = {limit:.3g}); "
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and    f"using {limit:.3g}."
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and)
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andeff["perplexity"] = limit
+            # openTSNE does the same; we do it first so the note reaches the UI.
+            notes.append(
+                f"t-SNE perplexity {perp:g} is too large for {n} points (at most (n-1)/3 = {limit:.3g}); "
+                f"using {limit:.3g}."
+            )
+            eff["perplexity"] = limit
         for key in ("early_exaggeration_iter", "n_iter"):
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andv = eff[key]
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andif isinstance(v, bool) or not isinstance(v, int) or v < 0:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and    raise ProjectionError(f"t-SNE {key} must be a whole number >= 0, got {v!r}")
+            v = eff[key]
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ProjectionError(f"t-SNE {key} must be a whole number >= 0, got {v!r}")
         if eff["early_exaggeration_iter"] + eff["n_iter"] < 1:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andraise ProjectionError("t-SNE needs at least one iteration; raise n_iter")
+            raise ProjectionError("t-SNE needs at least one iteration; raise n_iter")
     elif method == "umap":
         k = eff["n_neighbors"]
         if isinstance(k, bool) or not isinstance(k, int) or k < 2:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andraise ProjectionError(f"UMAP n_neighbors must be a whole number >= 2, got {k!r}")
+            raise ProjectionError(f"UMAP n_neighbors must be a whole number >= 2, got {k!r}")
         if k > n - 1:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andnotes.append(f"UMAP n_neighbors {k} is more than the other {n - 1} points; using {n - 1}.")
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andeff["n_neighbors"] = n - 1
+            notes.append(f"UMAP n_neighbors {k} is more than the other {n - 1} points; using {n - 1}.")
+            eff["n_neighbors"] = n - 1
         md = eff["min_dist"]
         if isinstance(md, bool) or not isinstance(md, (int, float)) or not 0 <= md <= 1:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andraise ProjectionError(f"UMAP min_dist must be between 0 and 1, got {md!r}")
+            raise ProjectionError(f"UMAP min_dist must be between 0 and 1, got {md!r}")
         ep = eff["n_epochs"]
         if ep is None:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and# umap-learn runs 500 epochs up to 10,000 points. From 2,000 points we run
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and# 200 (what umap-learn uses for bigger data): on 5,000 GloVe rows that took
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and# 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and# trustworthiness 0.917 vs 0.926 (benchmarks/README-projection.md).
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andeff["n_epochs"] = 200 if n >= 2_000 else None
+            # umap-learn runs 500 epochs up to 10,000 points. From 2,000 points we run
+            # 200 (what umap-learn uses for bigger data): on 5,000 GloVe rows that took
+            # 6.3 s -> 3.0 s, keeping neighbour preservation 0.277 vs 0.292 and
+            # trustworthiness 0.917 vs 0.926 (benchmarks/README-projection.md).
+            eff["n_epochs"] = 200 if n >= 2_000 else None
         elif isinstance(ep, bool) or not isinstance(ep, int) or ep < 1:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andraise ProjectionError(f"UMAP n_epochs must be a whole number >= 1 or None, got {ep!r}")
+            raise ProjectionError(f"UMAP n_epochs must be a whole number >= 1 or None, got {ep!r}")
         if eff["init"] == "spectral" and n <= 20:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and# The spectral initialisation needs an eigen-decomposition of a
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and# graph with more nodes than components; for a handful of points
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and# umap-learn falls back itself, with a warning. Do it explicitly.
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andeff["init"] = "random"
+            # The spectral initialisation needs an eigen-decomposition of a
+            # graph with more nodes than components; for a handful of points
+            # umap-learn falls back itself, with a warning. Do it explicitly.
+            eff["init"] = "random"
     if method in ("tsne", "umap"):
         pf = eff["pca_first"]
         if not (pf == "auto" or pf is None or (isinstance(pf, int) and not isinstance(pf, bool) and pf >= 0)):
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andraise ProjectionError(
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and    f"pca_first must be 'auto', 0/None (off) or a number of components, got {pf!r}"
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and)
+            raise ProjectionError(
+                f"pca_first must be 'auto', 0/None (off) or a number of components, got {pf!r}"
+            )
     return eff, notes
 
 
@@ -535,9 +535,9 @@ def run_projection(
 
     def report(fraction: float, message: str) -> None:
         if should_stop is not None and should_stop():
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andraise ProjectionCancelled(f"{method} projection stopped at {fraction:.0%}")
+            raise ProjectionCancelled(f"{method} projection stopped at {fraction:.0%}")
         if progress is not None:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andprogress(min(1.0, max(0.0, float(fraction))), message)
+            progress(min(1.0, max(0.0, float(fraction))), message)
 
     t0 = time.perf_counter()
     space, space_notes = _prepare_space(x, metric)
@@ -548,16 +548,16 @@ def run_projection(
     # threads on skinny products showed 10-50x outliers on this shared box.
     with threadpool_limits(limits=n_jobs):
         if method == "pca":
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andreport(0.0, "PCA")
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andcoords, evr = _pca(space, n_components, seed)
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andinfo = {"implementation": "scikit-learn PCA (exact, all rows)"}
+            report(0.0, "PCA")
+            coords, evr = _pca(space, n_components, seed)
+            info = {"implementation": "scikit-learn PCA (exact, all rows)"}
         else:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andspace, pre_notes = _pre_pca(space, eff["pca_first"], seed)
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andnotes += pre_notes
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andif method == "tsne":
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and    coords, info = _tsne(space, n_components, seed, eff, n_jobs=n_jobs, report=report)
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andelse:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and    coords, info = _umap(space, n_components, seed, eff, report=report)
+            space, pre_notes = _pre_pca(space, eff["pca_first"], seed)
+            notes += pre_notes
+            if method == "tsne":
+                coords, info = _tsne(space, n_components, seed, eff, n_jobs=n_jobs, report=report)
+            else:
+                coords, info = _umap(space, n_components, seed, eff, report=report)
     report(1.0, "done")
     coords = np.ascontiguousarray(coords, dtype=np.float32)
     coords.flags.writeable = False
@@ -623,25 +623,25 @@ def axis_projection(
         s = np.asarray(start, dtype=np.float64).reshape(-1)
         e = np.asarray(end, dtype=np.float64).reshape(-1)
         if s.shape != (dim,) or e.shape != (dim,):
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andraise ProjectionError(
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and    f"axis {n0}->{n1}: both ends must be vectors of dimension {dim}, got {s.shape} and {e.shape}"
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and)
+            raise ProjectionError(
+                f"axis {n0}->{n1}: both ends must be vectors of dimension {dim}, got {s.shape} and {e.shape}"
+            )
         if not (np.isfinite(s).all() and np.isfinite(e).all()):
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andraise ProjectionError(f"axis {n0}->{n1}: an end vector contains NaN or infinity")
+            raise ProjectionError(f"axis {n0}->{n1}: an end vector contains NaN or infinity")
         d = e - s
         length2 = float(d @ d)
         if length2 == 0.0:
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andraise ProjectionError(
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and    f"axis {n0}->{n1} has zero length ({n0} and {n1} have the same vector); pick two different words"
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and)
+            raise ProjectionError(
+                f"axis {n0}->{n1} has zero length ({n0} and {n1} have the same vector); pick two different words"
+            )
         coords[:, col] = (x - s) @ d / length2
         directions.append(d / math.sqrt(length2))
     cos = float(directions[0] @ directions[1])
     notes = []
     if abs(cos) > 0.9:
         notes.append(
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andf"the two axes point almost the same way (cosine {cos:.2f}), so points fall near a diagonal; "
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and"choose word pairs that differ in another way"
+            f"the two axes point almost the same way (cosine {cos:.2f}), so points fall near a diagonal; "
+            "choose word pairs that differ in another way"
         )
     out = np.ascontiguousarray(coords, dtype=np.float32)
     out.flags.writeable = False
@@ -705,7 +705,7 @@ def _check_pair(high: Any, low: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
         raise ProjectionError(f"k must be a whole number >= 1, got {k!r}")
     if k >= n - 1:
         raise ProjectionError(
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andf"k = {k} neighbours leaves nothing to compare among {n} points; choose k of at most {n - 2}"
+            f"k = {k} neighbours leaves nothing to compare among {n} points; choose k of at most {n - 2}"
         )
     return h, lo
 
@@ -777,8 +777,8 @@ def neighbour_preservation(
         points = np.sort(rng.choice(n, size=int(max_points), replace=False))
         sampled = True
         notes.append(
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andf"scores averaged over a random sample of {len(points):,} of the {n:,} points (seed {seed}); "
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and"their neighbours were searched among all points"
+            f"scores averaged over a random sample of {len(points):,} of the {n:,} points (seed {seed}); "
+            "their neighbours were searched among all points"
         )
     else:
         points = np.arange(n)
@@ -790,20 +790,20 @@ def neighbour_preservation(
     # large outliers on this shared machine (benchmarks/README-projection.md).
     with threadpool_limits(limits=1, user_api="blas"):
         for start in range(0, len(points), step):
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andq = points[start : start + step]
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 androws = np.arange(len(q))
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 anddh = _sq_dists(hs[q], hs, h_sq)
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 anddh[rows, q] = np.inf
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andnn_high = np.argpartition(dh, k, axis=1)[:, :k]
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andnn_low = _knn_rows(q, ls, l_sq, k)
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andis_high = np.zeros((len(q), n), dtype=bool)
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andis_high[rows[:, None], nn_high] = True
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andintruder = ~is_high[rows[:, None], nn_low]  # map neighbours that were not original neighbours
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andkept[start : start + step] = k - intruder.sum(1)
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 and# Rank (1 = nearest) of each intruder among the query's original-space distances.
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andt = np.where(intruder, dh[rows[:, None], nn_low], -np.inf)
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andranks = (dh[:, None, :] < t[:, :, None]).sum(2) + 1
- 5.7 s -> 2.7 s, keeping neighbour preservation 0.277 vs 0.292 andpenalty += float(np.where(intruder, ranks - k, 0).sum())
+            q = points[start : start + step]
+            rows = np.arange(len(q))
+            dh = _sq_dists(hs[q], hs, h_sq)
+            dh[rows, q] = np.inf
+            nn_high = np.argpartition(dh, k, axis=1)[:, :k]
+            nn_low = _knn_rows(q, ls, l_sq, k)
+            is_high = np.zeros((len(q), n), dtype=bool)
+            is_high[rows[:, None], nn_high] = True
+            intruder = ~is_high[rows[:, None], nn_low]  # map neighbours that were not original neighbours
+            kept[start : start + step] = k - intruder.sum(1)
+            # Rank (1 = nearest) of each intruder among the query's original-space distances.
+            t = np.where(intruder, dh[rows[:, None], nn_low], -np.inf)
+            ranks = (dh[:, None, :] < t[:, :, None]).sum(2) + 1
+            penalty += float(np.where(intruder, ranks - k, 0).sum())
     scale = n / len(points)  # a sample estimates the sum over all points
     trust = 1.0 - 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0)) * penalty * scale
     kept.flags.writeable = False
