@@ -6,7 +6,7 @@ import streamlit as st
 
 from embedlab import lesson, urlstate
 
-from . import state, widgets
+from . import state
 
 PRESENTER_CSS = """
 <style>
@@ -18,10 +18,6 @@ html, .stApp { font-size: 21px; }
 [data-testid="stDataFrame"] { max-width: 900px; }
 </style>
 """
-
-
-def presenter_on() -> bool:
-    return widgets.presenter_on()
 
 
 def render(nav_pages: list) -> None:
@@ -59,7 +55,7 @@ def render(nav_pages: list) -> None:
                     state.apply_values(values)
                     state.add_notes(notes + [f"Lesson file opened: {len(values)} setting(s) restored."])
                     st.rerun()
-        if presenter_on():
+        if on:
             st.html(PRESENTER_CSS)
         st.divider()
         st.caption(

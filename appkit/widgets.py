@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 import embedlab as el
@@ -77,8 +78,6 @@ def table(data, **kwargs):
     and columns, with a caption saying what was left out (the full table is one toggle away)."""
     if not presenter_on():
         return st.dataframe(data, **kwargs)
-    import pandas as pd
-
     df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
     hidden_cols = list(df.columns[PRESENTER_COLUMNS:])
     shown = df.iloc[:PRESENTER_ROWS, :PRESENTER_COLUMNS]

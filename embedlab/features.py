@@ -225,9 +225,7 @@ def grid_to_json(grid: pd.DataFrame) -> dict:
     def cell(x: Any) -> Any:
         if _blank(x):
             return None
-        if isinstance(x, (bool, np.bool_)):
-            return float(x)
-        if isinstance(x, (int, float, np.integer, np.floating)):
+        if isinstance(x, (int, float, np.number, np.bool_)):  # bool is an int
             return float(x)
         return str(x)
 

@@ -68,15 +68,15 @@ def token_spans_html(
     for pos, tok in enumerate(tokens[:max_tokens]):
         label = html.escape(visible_text(tok.text))
         tip = html.escape(f"#{pos} · ID {tok.id} · bytes {tok.hex}" + (" · special token" if tok.special else ""))
-        border = "2px dashed #000" if tok.special else ("1px dotted #333" if tok.is_partial else "1px solid rgba(0,0,0,.15)")
         if pos == focus:
             border = "3px solid #000;outline:3px solid #E69F00"
-        if presenter:
-            bg, fg = presenter_span_colours(pos)
-            if pos != focus:
-                border = "2px dashed #000" if tok.special else "2px solid #000"
+        elif tok.special:
+            border = "2px dashed #000"
+        elif tok.is_partial:
+            border = "2px dotted #000" if presenter else "1px dotted #333"
         else:
-            bg, fg = span_colour(pos), "#000000"
+            border = "2px solid #000" if presenter else "1px solid rgba(0,0,0,.15)"
+        bg, fg = presenter_span_colours(pos) if presenter else (span_colour(pos), "#000000")
         body = label
         if show_ids:
             sub = fg if presenter else "#222"

@@ -14,11 +14,11 @@ The embedding matrix is an ``nn.Embedding(sparse=True)``: backpropagation
 produces a gradient only for the rows of the tokens in the batch, and the
 optimiser (SGD, or SparseAdam next to Adam) touches only those rows. So one
 step changes exactly the batch's rows -- the reference article's Step 3,
-asserted in the tests. (Skip-gram's training loop applies the same SGD update
-with the gradient written out -- ``_SkipGram.sgd_step``, tested equal to
-autograd's -- because at word2vec's size autograd's bookkeeping costs more
-than the arithmetic; the one-sentence demo step uses autograd itself.) (A *tied* output layer scores every token, so then every
-row changes at every step; the page says so.)
+asserted in the tests. (A *tied* output layer scores every token, so then every
+row changes at every step; the page says so.) Skip-gram's training loop applies
+the same SGD update with the gradient written out (``_SkipGram.sgd_step``,
+tested equal to autograd's), because at word2vec's size autograd's bookkeeping
+costs more than the arithmetic; the one-sentence demo step uses autograd itself.
 
 :class:`Trainer` is driven step-wise (``step(n)``, ``step(seconds=...)`` or the
 ``run()`` iterator) so a UI can draw between chunks, stop, and resume. It

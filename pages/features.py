@@ -48,14 +48,10 @@ if grid is None:
     state.put("features.grid", grid)
 
 
-def _new_grid(df) -> None:
-    state.put("features.grid", df)
-
-
 edited = st.data_editor(grid, key=f"w.features.editor.{grid_digest(grid)}", num_rows="dynamic", hide_index=True,
                         width="stretch")
 if not edited.equals(grid):
-    _new_grid(edited)  # keep the edit when the student leaves the page and comes back
+    state.put("features.grid", edited)  # keep the edit when the student leaves the page and comes back
     grid = edited
 
 a1, a2, a3 = st.columns([2, 2, 1])
@@ -64,7 +60,7 @@ with a1:
                             placeholder="e.g. can fly")
     if st.button("➕ Add feature", key="w.features.add"):
         try:
-            _new_grid(add_feature(grid, new_name))
+            state.put("features.grid", add_feature(grid, new_name))
             st.rerun()
         except el.EmbedlabError as e:
             st.error(str(e), icon="⚠️")
@@ -74,12 +70,12 @@ with a2:
         to_remove = state.widget(st.selectbox, "Remove a feature", "features.remove", scope="features",
                                  default=feature_cols[0], options=feature_cols)
         if st.button("➖ Remove", key="w.features.remove_btn"):
-            _new_grid(remove_features(grid, [to_remove]))
+            state.put("features.grid", remove_features(grid, [to_remove]))
             st.rerun()
 with a3:
     st.write("")
     if st.button("↺ Article's table", key="w.features.reset"):
-        _new_grid(article_table())
+        state.put("features.grid", article_table())
         st.rerun()
 
 hand = None
@@ -99,7 +95,7 @@ else:
     for w in pmap.warnings:
         st.info(w, icon="ℹ️")
     widgets.chart(pca_map_figure(pmap, title="PCA map of the hand-made vectors"), width="stretch",
-                    key="features.fig.pca")
+                  key="features.fig.pca")
 
 # ---------------------------------------------------------------- features in real embeddings
 st.subheader("Features in real embeddings")
@@ -165,10 +161,10 @@ else:
     l1, l2 = st.columns(2)
     with l1:
         widgets.chart(scores_heatmap(scores, title=f"Scores from {table.name}"), width="stretch",
-                        key="features.fig.scores")
+                      key="features.fig.scores")
     with l2:
         if hand is not None:
             widgets.chart(grid_heatmap(hand, title="Hand-made (from the table above)"), width="stretch",
-                            key="features.fig.grid2")
+                          key="features.fig.grid2")
     st.caption("How well each direction separates its own examples when each one is left out in turn:")
     widgets.table(directions_table(scores), hide_index=True, width="stretch")

@@ -65,8 +65,8 @@ elif step.key == "lookup":
     with c1:
         art = tour_cache.article_table()
         widgets.chart(tour.lookup_figure(art.vectors, tour.ARTICLE_IDS,
-                                           title="nn.Embedding(6, 3), seed 123; input_ids [2, 3, 5, 1]"),
-                        width="stretch", key="home.fig.article")
+                                         title="nn.Embedding(6, 3), seed 123; input_ids [2, 3, 5, 1]"),
+                      width="stretch", key="home.fig.article")
         st.caption("The outlined rows are the ones the IDs select; the output is those rows, in input order.")
     with c2:
         if shown:
@@ -88,8 +88,8 @@ elif step.key == "map":
             word = el.normalise_word(shown[focus].text)
             selected = next((i for i in mine if labels_m[i] == word), None)
         widgets.chart(mapfig.map_figure(coords, labels_m, ids=rows_m, categories=cats, highlight=mine,
-                                          selected=selected, title="Your words (labelled) among GloVe neighbours, PCA"),
-                        width="stretch", key="home.fig.map")
+                                        selected=selected, title="Your words (labelled) among GloVe neighbours, PCA"),
+                      width="stretch", key="home.fig.map")
 elif step.key == "training":
     g, rt = tour_cache.glove(), tour_cache.random_table()
     words = ["cat", "dog", "apple", "car"]
@@ -97,15 +97,15 @@ elif step.key == "training":
     with c1:
         ids = [el.tokenize(" " + w)[0].id for w in words]
         widgets.chart(el.similarity_heatmap(rt.lookup(ids), words, title="Before training (random)"),
-                        width="stretch", key="home.fig.before")
+                      width="stretch", key="home.fig.before")
     with c2:
         widgets.chart(el.similarity_heatmap(g.lookup([g.index_of(w) for w in words]), words,
-                                              title="After training (GloVe)"), width="stretch", key="home.fig.after")
+                                            title="After training (GloVe)"), width="stretch", key="home.fig.after")
 elif step.key == "input" and shown:
     rt = tour_cache.random_table()
     P = positions.sinusoidal(max(len(shown), 2), rt.dim)
     widgets.chart(positions.sum_figure([el.visible_text(t.text) for t in shown], rt.lookup([t.id for t in shown]), P),
-                    width="stretch", key="home.fig.input")
+                  width="stretch", key="home.fig.input")
 
 # ------------------------------------------------------------------ predict, then reveal
 with st.container(border=True):

@@ -351,8 +351,8 @@ with main:
         described = "imported coordinates" if imported is not None else points.description
         st.markdown(f"**{len(labels):,} points** — {described}; {table.name}.")
         widgets.chart(fig, key=chart_key, on_select="rerun" if dims_drawn == 2 else "ignore",
-                        selection_mode="points", config=mf.map_plot_config(filename=f"embedlab-{method}-map"),
-                        width="stretch")
+                      selection_mode="points", config=mf.map_plot_config(filename=f"embedlab-{method}-map"),
+                      width="stretch")
         cap = []
         if len(search_hits) or search:
             cap.append(f"search “{search}”: {len(search_hits):,} match(es)")
@@ -387,8 +387,8 @@ with main:
                 else None
         if imported is None and len(points) >= 7 and pres is not None:
             widgets.chart(mf.honesty_figure(pres, selected=one, selected_label=labels[selected] if one else "",
-                                              method=METHODS[method].split(" — ")[0]),
-                            key=f"w.map.honesty.{hkey[:8]}", width="stretch")
+                                            method=METHODS[method].split(" — ")[0]),
+                          key=f"w.map.honesty.{hkey[:8]}", width="stretch")
             st.caption(
                 f"For each point we take its {hk} nearest neighbours in the original {table.dim}-D space "
                 f"({metric}) and count how many are still among its {hk} nearest on the map. "
@@ -408,7 +408,7 @@ with main:
         elif analogy:
             st.markdown(f"**{an_a} − {an_b} + {an_c}** ≈")
             widgets.table({"answer": [el.visible_text(t) for t, _ in analogy],
-                          "cosine similarity": [round(s, 4) for _, s in analogy]}, hide_index=True)
+                           "cosine similarity": [round(s, 4) for _, s in analogy]}, hide_index=True)
             st.caption("Arrows: b → a and c → the best answer. In the full space the two arrows are nearly "
                        "parallel; on a 2-D map they may not be.")
 

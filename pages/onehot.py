@@ -66,15 +66,15 @@ else:
     c1, c2 = st.columns(2)
     with c1:
         widgets.chart(one_hot_heatmap(known, title=f"One-hot: {len(known)} × {len(known)}"), width="stretch",
-                        key="onehot.fig.onehot")
+                      key="onehot.fig.onehot")
         st.caption("One row per word, one column per vocabulary position: a single 1, the rest 0.")
     with c2:
         widgets.chart(dense_heatmap(vectors, known, title=f"{table.name}: {len(known)} × {table.dim}"),
-                        width="stretch", key="onehot.fig.dense")
+                      width="stretch", key="onehot.fig.dense")
         st.caption("One row per word, one column per learned dimension: every entry carries a little meaning.")
 
     widgets.chart(similarity_side_by_side(vectors, known, dense_name=table.name), width="stretch",
-                    key="onehot.fig.sims")
+                  key="onehot.fig.sims")
 
     st.markdown("**Distances between pairs.** Under one-hot, every pair of different words has cosine 0 and "
                 "distance √2 ≈ 1.414 — *cat* is as far from *dog* as from *car*. Dense vectors tell them apart.")
@@ -105,7 +105,7 @@ m7.metric(f"{DEFAULT_BATCH:,} tokens, dense", el.format_bytes(n.dense_batch_byte
 st.caption(f"float32 values. A one-hot batch is {n.batch_ratio:,.0f}× bigger than the same batch of dense vectors; "
            "the embedding matrix itself is vocabulary × width parameters.")
 widgets.table(numbers_table([(table.name, len(table), table.dim), ("GPT-2 (article)", GPT2_VOCAB, GPT2_DIM),
-                            ("GPT-3 (article)", 50_257, 12_288)]), hide_index=True)
+                             ("GPT-3 (article)", 50_257, 12_288)]), hide_index=True)
 
 # ---------------------------------------------------------------- a lookup is a one-hot product
 st.subheader("A lookup is a one-hot matrix product")
@@ -196,4 +196,4 @@ if toks:
         b2.metric("Dense gradient", el.format_bytes(bw.dense_grad_bytes))
         b3.metric("Sparse gradient (sparse=True)", el.format_bytes(bw.sparse_grad_bytes))
         widgets.chart(gradient_heatmap(bw, labels=[t.text for t in used]), width="stretch",
-                        key="onehot.fig.grad")
+                      key="onehot.fig.grad")

@@ -60,7 +60,7 @@ source = gpt2.wpe.source if shown == "gpt2" else shown
 c1, c2 = st.columns(2)
 with c1:
     widgets.chart(positions.position_heatmap(P, title="First 64 positions × first 64 dimensions"),
-                    width="stretch")
+                  width="stretch")
 with c2:
     widgets.chart(pos_cache.position_map_figure(
         shown, source, f"All {len(P):,} positions, PCA to 2-D (colour = position)"), width="stretch")
@@ -87,7 +87,7 @@ if toks:
     ids = [t.id for t in toks]
     tv = table.lookup(ids)
     widgets.chart(positions.sum_figure([t.text for t in toks][:40], tv[:40], P[: min(len(ids), 40)]),
-                    width="stretch")
+                  width="stretch")
     st.caption("token embedding = GPT-2's trained `wte` row" if shown == "gpt2" else
                "token embedding = a row of the random stand-in table (seed 123)")
     repeats = positions.repeated_tokens(ids)

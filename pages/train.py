@@ -184,14 +184,14 @@ def live() -> None:
     with c_map:
         if t.watch_labels:
             widgets.chart(map_figure(t.snapshots[-1], t.watch_labels, groups, bound=axis_bound(t.snapshots),
-                                       total_steps=t.total_steps), key="train.fig.map", width="stretch")
+                                     total_steps=t.total_steps), key="train.fig.map", width="stretch")
             st.caption("Each frame is the PCA of the watched words' (unit-length) vectors, turned to line up "
                        "with the previous frame (orthogonal Procrustes), so points move instead of jumping.")
     with c_curves:
         widgets.chart(loss_figure(t.losses, total_steps=t.total_steps), key="train.fig.loss", width="stretch")
         if probes:
             widgets.chart(probes_figure(t.snapshots, total_steps=t.total_steps), key="train.fig.probes",
-                            width="stretch")
+                          width="stretch")
 
 
 live()
@@ -214,7 +214,7 @@ if t is not None and not running and t.step_count > 0:
                 st.caption("Tied output layer: the output layer scores *every* token at every step, so every "
                            "row gets a gradient — untie it to see the sparse picture.")
             widgets.chart(updated_rows_figure(t.last_update, t.corpus.tokens, step=t.last_update_step),
-                            key="train.fig.rows", width="stretch")
+                          key="train.fig.rows", width="stretch")
     with tab_step:
         st.caption("A batch of a single sentence makes the point plainly: one step changes exactly the rows of "
                    "that sentence's tokens. (This step is tried on a copy; your trained table is not changed.)")
@@ -234,7 +234,7 @@ if t is not None and not running and t.step_count > 0:
     with tab_replay:
         if t.watch_labels:
             widgets.chart(animation_figure(t.snapshots, t.watch_labels, watch_groups(t.corpus, t.watch_labels)),
-                            key="train.fig.replay", width="stretch")
+                          key="train.fig.replay", width="stretch")
             st.caption("Press ▶ Play or drag the slider: every recorded step, in the same aligned PCA frame.")
 
     st.subheader("5 · Use the result")

@@ -159,3 +159,14 @@ def test_tokens_page_tables_and_spans_switch_with_the_toggle():
     assert f"background:{PRESENTER_COLOURS[0]}" in body
     assert any("Presenter mode shows a short table; 19 more rows" in c.value for c in at.caption)
     assert re.search(r"font-size: 21px", " ".join(h.proto.body for h in at.get("html")))
+
+
+def test_presenter_spans_keep_the_partial_and_special_markers():
+    toks = el.tokenize("cat 🐱<|endoftext|>", "gpt2", allow_special=True)
+    html = el.token_spans_html(toks, presenter=True)
+    spans = re.findall(r'<span class="el-tok"[^>]*>', html)
+    assert len(spans) == len(toks)
+    for tok, span in zip(toks, spans):
+        want = "2px dashed #000" if tok.special else ("2px dotted #000" if tok.is_partial else "2px solid #000")
+        assert f"border:{want};" in span, (tok, span)
+    assert any(t.is_partial for t in toks) and any(t.special for t in toks)
