@@ -105,9 +105,13 @@ def test_hostile_metadata_columns_stay_text(page, server, tmp_path):
     box.click()
     page.get_by_role("option", name=col).click()  # the name is shown as text, tags and all
     wait_idle(page, 120_000)
-    page.wait_for_selector("[data-testid='stPlotlyChart'] .legendtext")
-    legend = page.locator("[data-testid='stPlotlyChart'] .legendtext").all_text_contents()  # SVG text
-    assert any("<img src=x onerror=alert(1)>" in t for t in legend), legend
+    # The rerun may report idle a moment before the browser swaps in the recoloured figure, so wait
+    # for the hostile value to appear as legend text (SVG text, not markup) rather than reading once.
+    legend = page.locator("[data-testid='stPlotlyChart'] .legendtext")
+    expect(legend.filter(has_text="<img src=x onerror=alert(1)>").first).to_be_attached(timeout=60_000)
+    texts = legend.all_text_contents()
+    assert any("<img src=x onerror=alert(1)>" in t for t in texts), texts
+    assert any("javascript:alert(3)" in t for t in texts), texts
     xy = page.evaluate(_POINT_XY, "cat")
     page.mouse.move(xy[0], xy[1])
     page.wait_for_timeout(500)
