@@ -46,7 +46,7 @@ from types import MappingProxyType  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
+from .threads import limit_threads  # noqa: E402
 
 from .errors import EmbedlabError  # noqa: E402
 from .memory import check_fits, estimate_bytes  # noqa: E402
@@ -104,6 +104,8 @@ _UMAP_DEFAULTS: dict[str, Any] = {
 # on the top PRE_PCA_COMPONENTS principal components (scikit-learn's TSNE docs
 # recommend the same; the neighbour search in 768-D dominated a 50,257-point run).
 PRE_PCA_MIN_POINTS = 10_000
+# openTSNE's FFT gradient: embedding units per interpolation interval (see _tsne).
+_FFT_INTS_IN_INTERVAL = 2.0
 PRE_PCA_MIN_DIM = 100
 PRE_PCA_COMPONENTS = 50
 _PCA_DEFAULTS: dict[str, Any] = {}
@@ -296,6 +298,12 @@ def _tsne(
         initialization=params["initialization"],
         metric="euclidean",  # on unit rows when the caller asked for cosine
         negative_gradient_method=method,
+        # FFT only: one interpolation interval per 2 units of the embedding instead of
+        # openTSNE's 1. After early exaggeration a 10,000-point map spreads over ~150
+        # units and the grid, not the points, dominates each iteration; measured on
+        # 10,000 GloVe rows: 2.9x faster, neighbour preservation 0.417 vs 0.421,
+        # trustworthiness unchanged (0.975); 3 per interval was slower and worse.
+        ints_in_interval=_FFT_INTS_IN_INTERVAL,
         n_jobs=n_jobs,
         random_state=seed,
         callbacks=callback,
@@ -546,7 +554,7 @@ def run_projection(
     info: dict[str, Any]
     # Cap every native thread pool for the duration of the call: two BLAS
     # threads on skinny products showed 10-50x outliers on this shared box.
-    with threadpool_limits(limits=n_jobs):
+    with limit_threads(n_jobs):
         if method == "pca":
             report(0.0, "PCA")
             coords, evr = _pca(space, n_components, seed)
@@ -788,7 +796,7 @@ def neighbour_preservation(
     step = _chunks(len(points), n, k)
     # One BLAS thread: the products here are skinny, where two threads showed
     # large outliers on this shared machine (benchmarks/README-projection.md).
-    with threadpool_limits(limits=1, user_api="blas"):
+    with limit_threads(1, user_api="blas"):
         for start in range(0, len(points), step):
             q = points[start : start + step]
             rows = np.arange(len(q))
@@ -822,7 +830,7 @@ def trustworthiness(original: Any, coords: Any, *, k: int = 10, metric: str = "e
 def _nearest_to_row(x: np.ndarray, index: int, k: int, metric: str) -> np.ndarray:
     """k nearest rows to row ``index`` of ``x`` (itself excluded), nearest first, without copying x."""
     q = np.asarray(x[index], dtype=np.float64)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with limit_threads(1, user_api="blas"):
         dots = np.asarray(x @ q.astype(x.dtype), dtype=np.float64)
         norms_sq = np.einsum("ij,ij->i", x, x).astype(np.float64)
     if metric == "cosine":
