@@ -5,9 +5,9 @@
 
 * ``"pca"`` -- scikit-learn's PCA on *every* row (no sampling), with the share
   of variance each map axis explains;
-* ``"tsne"`` -- openTSNE (Barnes-Hut below 10,000 points, FFT-interpolation
-  above, as openTSNE's "auto" rule does; 3-D always Barnes-Hut because
-  openTSNE's FFT supports 2-D only). Chosen over scikit-learn's TSNE by
+* ``"tsne"`` -- openTSNE (Barnes-Hut below 3,000 points, FFT-interpolation
+  from there -- measured crossover, see ``_FFT_MIN_POINTS``; 3-D always
+  Barnes-Hut because openTSNE's FFT supports 2-D only). Chosen over scikit-learn's TSNE by
   measurement (``benchmarks/README-projection.md``) and because it reports
   progress every few iterations, which lets the page show a bar and a Stop;
 * ``"umap"`` -- umap-learn. Its first use in a process pays numba's JIT
@@ -106,6 +106,13 @@ _UMAP_DEFAULTS: dict[str, Any] = {
 PRE_PCA_MIN_POINTS = 10_000
 # openTSNE's FFT gradient: embedding units per interpolation interval (see _tsne).
 _FFT_INTS_IN_INTERVAL = 2.0
+# 2-D t-SNE uses the FFT gradient from this many points, Barnes-Hut below. Measured on GloVe
+# rows (1 thread, exact neighbours, same quality either way): 2,000 points BH 9.7 s vs FFT
+# 12.3 s; 5,000 points BH 33.8 s vs FFT 17.5 s. (openTSNE's own "auto" switches at 10,000.)
+_FFT_MIN_POINTS = 3_000
+# t-SNE's neighbour search: exact up to this many points, then approximate (see _tsne).
+_EXACT_NEIGHBOURS_MAX = 60_000
+_KNN_WORKING_MB = 128
 PRE_PCA_MIN_DIM = 100
 PRE_PCA_COMPONENTS = 50
 _PCA_DEFAULTS: dict[str, Any] = {}
@@ -267,11 +274,12 @@ def _tsne(
     n_jobs: int,
     report: Callable[[float, str], None],
 ) -> tuple[np.ndarray, dict[str, Any]]:
+    import sklearn
     from openTSNE import TSNE
 
     n = x.shape[0]
     # openTSNE's FFT gradient only exists for 1-D and 2-D embeddings.
-    method = "fft" if (n >= 10_000 and n_components == 2) else "bh"
+    method = "fft" if (n >= _FFT_MIN_POINTS and n_components == 2) else "bh"
     early = int(params["early_exaggeration_iter"])
     total = early + int(params["n_iter"])
     every = max(1, min(25, total // 20))
@@ -304,13 +312,20 @@ def _tsne(
         # 10,000 GloVe rows: 2.9x faster, neighbour preservation 0.417 vs 0.421,
         # trustworthiness unchanged (0.975); 3 per interval was slower and worse.
         ints_in_interval=_FFT_INTS_IN_INTERVAL,
+        # Exact neighbours (scikit-learn's chunked brute force, BLAS) rather than openTSNE's
+        # "auto" Annoy index: on 50-D rows, measured 2.7 s vs 6.4 s at 10,000 points and
+        # 14 s vs ~60 s at 50,000. Brute force grows as n^2, so Annoy takes over above that.
+        neighbors="exact" if n <= _EXACT_NEIGHBOURS_MAX else "auto",
         n_jobs=n_jobs,
         random_state=seed,
         callbacks=callback,
         callbacks_every_iters=every,
         verbose=False,
     )
-    embedding = tsne.fit(x)
+    # Bound the brute-force search's distance chunks (scikit-learn's default is 1 GB),
+    # since other sessions share the machine's memory.
+    with sklearn.config_context(working_memory=_KNN_WORKING_MB):
+        embedding = tsne.fit(x)
     report(1.0, f"t-SNE iteration {total} of {total}")
     return np.asarray(embedding), {"implementation": f"openTSNE {method.upper()}", "gradient": method}
 
@@ -868,7 +883,8 @@ def point_preservation(original: Any, coords: Any, index: int, *, k: int = 10, m
 _COST = {
     "pca": 3.0e-11,  # per (n * dim^2)
     "tsne_bh": 4.0e-3,  # per point and log-factor, 750 iterations, 2-D
-    "tsne_fft": 2.5e-3,  # per point and log-factor
+    "tsne_fft": 1.3e-3,  # per point and log-factor (2 units per FFT interval, exact neighbours)
+    "tsne_fft_grid": 4.0,  # FFT's interpolation grid: a cost per run whatever n
     "knn_dim": 3.0e-6,  # neighbour search: per (n * dim) ...
     "knn_log": 1.2e-4,  # ... plus per (n * log10 n)
     "umap": 6.0e-4,  # per point and log-factor, warm
@@ -890,9 +906,10 @@ def estimate_seconds(n_points: int, dim: int, *, method: str, n_components: int 
         d = PRE_PCA_COMPONENTS  # the "auto" pre-reduction
     knn = _COST["knn_dim"] * n * d + _COST["knn_log"] * n * math.log10(max(n, 10))
     if method == "tsne":
-        per = _COST["tsne_fft"] if (n >= 10_000 and n_components == 2) else _COST["tsne_bh"]
+        fft = n >= _FFT_MIN_POINTS and n_components == 2
+        per = _COST["tsne_fft"] if fft else _COST["tsne_bh"]
         per *= 1.5 if n_components == 3 else 1.0
-        return per * n * logf + knn + 0.5
+        return per * n * logf + knn + 0.5 + (_COST["tsne_fft_grid"] if fft else 0.0)
     # Without numba's one-off compilation: sampling cannot shorten that (see umap_is_warm).
     return _COST["umap"] * n * logf + 0.3 * knn + 1.0
 

@@ -130,6 +130,22 @@ def test_tsne_is_deterministic_for_a_seed(common_rows):
     assert a.info["implementation"] == "openTSNE BH"
 
 
+def test_tsne_uses_fft_from_the_measured_crossover_and_stays_deterministic(glove):
+    from embedlab.projection import _FFT_MIN_POINTS
+
+    vectors, _ = glove
+    x = np.array(vectors[1000:1000 + _FFT_MIN_POINTS], dtype=np.float32)
+    opts = dict(method="tsne", n_iter=10, early_exaggeration_iter=10)  # the path, not the picture
+    a = run_projection(x, seed=1, **opts)
+    b = run_projection(x, seed=1, **opts)
+    assert a.info["implementation"] == "openTSNE FFT"
+    assert a.coords.tobytes() == b.coords.tobytes()  # exact neighbours + seeded FFT: to the bit
+    below = run_projection(x[:-1], seed=1, **opts)
+    assert below.info["implementation"] == "openTSNE BH"
+    three_d = run_projection(x, seed=1, n_components=3, **opts)
+    assert three_d.info["implementation"] == "openTSNE BH"  # openTSNE's FFT is 2-D only
+
+
 def test_tsne_keeps_categories_apart_and_neighbours_better_than_pca(animals_fruits):
     x, labels, _ = animals_fruits
     r = run_projection(x, method="tsne", perplexity=10, seed=0)
