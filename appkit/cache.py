@@ -21,3 +21,73 @@ def encoding(name: str):
 def tokens(text: str, encoding_name: str, allow_special: bool) -> tuple[el.Token, ...]:
     encoding(encoding_name)  # load through the cache above (spinner on first use)
     return tuple(el.tokenize(text, encoding_name, allow_special=allow_special))
+
+
+# ------------------------------------------------------------------ figures
+# Building a Plotly figure validates every property in Python: 10-40 ms for a small
+# heatmap (make_subplots alone is most of that), which py-spy showed as the largest
+# share of the server's time when a class of 30 takes the same tour. A figure built
+# from the same inputs is the same figure, so it is built once for every session.
+# Cached figures are shared and must not be changed: st.plotly_chart and
+# embedlab.presenter_figure both copy before they change anything.
+
+
+def figure(builder, /, *args, **kwargs):
+    """``builder(*args, **kwargs)`` (an embedlab figure builder), built once per distinct input.
+
+    Inputs are keyed exactly (arrays by their bytes, tables by their ``uid``), not by
+    Streamlit's hasher, which samples big arrays.
+    """
+    key = _digest((builder.__module__, builder.__qualname__, args, sorted(kwargs.items())))
+    return _figure(key, builder, args, kwargs)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(key: str, _builder, _args, _kwargs):
+    return _builder(*_args, **_kwargs)
+
+
+def _digest(value) -> str:
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=20)
+    _feed(h, value)
+    return h.hexdigest()
+
+
+_JSON_SCALARS = (str, int, float, type(None))  # bool excluded: json writes True and 1 differently anyway
+
+
+def _feed(h, v) -> None:
+    import dataclasses
+
+    import numpy as np
+    import pandas as pd
+
+    if v is None or isinstance(v, (bool, int, float, str, bytes)):
+        h.update(f"{type(v).__name__}:{v!r};".encode())
+    elif isinstance(v, np.ndarray):
+        h.update(f"nd:{v.dtype.str}:{v.shape};".encode())
+        h.update(np.ascontiguousarray(v).tobytes() if v.dtype != object else repr(v.tolist()).encode())
+    elif isinstance(v, (np.generic,)):
+        _feed(h, v.item())
+    elif isinstance(v, (list, tuple)) and all(type(x) in _JSON_SCALARS for x in v):
+        import json  # a map's 2,000 labels: one C call instead of 2,000 updates
+
+        h.update(f"json:{type(v).__name__}:".encode() + json.dumps(v).encode() + b";")
+    elif isinstance(v, (list, tuple)):
+        h.update(f"seq:{len(v)}[".encode())
+        for item in v:
+            _feed(h, item)
+        h.update(b"]")
+    elif isinstance(v, dict):
+        _feed(h, sorted(v.items(), key=lambda kv: repr(kv[0])))
+    elif isinstance(v, el.EmbeddingTable):
+        h.update(f"table:{v.uid};".encode())  # unique per table object in this process
+    elif isinstance(v, pd.DataFrame):
+        _feed(h, (list(map(str, v.columns)), list(map(str, v.index)), v.to_numpy()))
+    elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+        _feed(h, (type(v).__qualname__, [getattr(v, f.name) for f in dataclasses.fields(v)]))
+    else:
+        raise TypeError(f"cache.figure cannot key an argument of type {type(v).__name__}; "
+                        "pass arrays, tables, dataclasses or plain values")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,8 @@ PAGES: tuple[PageInfo, ...] = (
 )
 
 
-def available() -> list[PageInfo]:
-    """Pages whose file exists (pages land one issue at a time)."""
-    return [p for p in PAGES if (ROOT / p.path).exists()]
+@functools.cache
+def available() -> tuple[PageInfo, ...]:
+    """Pages whose file exists (pages land one issue at a time). Looked up once per
+    server: every run of every session asks, and the files do not come and go."""
+    return tuple(p for p in PAGES if (ROOT / p.path).exists())

@@ -23,6 +23,7 @@ import os
 import re
 import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Literal
@@ -31,6 +32,9 @@ import numpy as np
 
 from .errors import DataIntegrityError, EmbedlabError, MissingTokenError
 from .memory import check_fits, estimate_bytes
+
+#: How many token searches each table remembers (see EmbeddingTable.neighbors).
+_NEIGHBOUR_MEMO_SIZE = 512
 
 __all__ = [
     "EmbeddingTable",
@@ -126,6 +130,9 @@ class EmbeddingTable:
         self._label_index: tuple[dict[str, int], dict[str, list[int]]] | None = None
         self._index_lock = threading.Lock()
         self._norms: np.ndarray | None = None
+        # neighbors() of a token, remembered: a class of 30 selects the same words, and on
+        # 400,000 GloVe rows each search costs ~15 ms of a CPU the whole class shares.
+        self._neighbour_memo: OrderedDict[tuple[str, int, str], tuple[tuple[str, float], ...]] = OrderedDict()
 
     def _index(self) -> tuple[dict[str, int], dict[str, list[int]]]:
         """Key -> first row, and every row of a key that occurs more than once.
@@ -250,7 +257,20 @@ class EmbeddingTable:
         q, excluded, is_excluded = self._query(query)
         self._check_metric(metric, q)
         k = self._check_k(k, available=len(self) - len(excluded))
-        return self._nearest(q, k, metric, is_excluded, len(excluded))
+        if not isinstance(query, str):
+            return self._nearest(q, k, metric, is_excluded, len(excluded))
+        key = (query, k, metric)
+        with self._index_lock:
+            hit = self._neighbour_memo.get(key)
+            if hit is not None:
+                self._neighbour_memo.move_to_end(key)
+        if hit is None:
+            hit = tuple(self._nearest(q, k, metric, is_excluded, len(excluded)))
+            with self._index_lock:
+                self._neighbour_memo[key] = hit
+                while len(self._neighbour_memo) > _NEIGHBOUR_MEMO_SIZE:
+                    self._neighbour_memo.popitem(last=False)
+        return list(hit)  # a fresh list each time: callers may change theirs
 
     def neighbors_many(
         self,

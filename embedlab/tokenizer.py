@@ -212,6 +212,11 @@ def sanitize_text(text: str) -> tuple[str, list[str]]:
     if not isinstance(text, str):
         raise EmbedlabError(f"text must be a str, got {type(text).__name__}")
     notes: list[str] = []
+    try:  # the common case, checked in C: no lone surrogate, nothing to do
+        text.encode("utf-8")
+        return text, notes
+    except UnicodeEncodeError:
+        pass
     n = len(_SURROGATES.findall(text))
     if n:
         text = _SURROGATES.sub("\ufffd", text)

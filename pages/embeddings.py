@@ -7,7 +7,7 @@ from appkit import shell
 shell.require_app()
 
 import embedlab as el
-from appkit import state, widgets
+from appkit import cache, state, widgets
 from appkit import embeddings as emb
 from appkit.embeddings import source_select
 from embedlab.embedding_view import (
@@ -65,12 +65,12 @@ else:
     if lookup.truncated:
         st.caption(f"Showing the first {len(lookup.labels)} {lookup.unit}s ({lookup.truncated:,} more not shown).")
     if lookup.found:
-        widgets.chart(lookup_figure(table, lookup), width="stretch", key="embeddings.fig.lookup")
+        widgets.chart(cache.figure(lookup_figure, table, lookup), width="stretch", key="embeddings.fig.lookup")
     widgets.table(lookup_rows_table(table, lookup), hide_index=True, width="stretch")
     if lookup.found:
         with st.expander(f"All {table.dim:,} components of each vector"):
             widgets.table(lookup_vectors_table(table, lookup), hide_index=True, width="stretch")
-    typed = lookup_similarity(table, lookup)
+    typed = cache.figure(lookup_similarity, table, lookup)
     if typed is not None:
         widgets.chart(typed, width="stretch", key="embeddings.fig.typed_sims")
         if untrained:
@@ -125,7 +125,7 @@ else:
 st.markdown("**Similarity of a few words** — the article's point: *cat* and *dog* are close, *apple* is not.")
 raw_words = state.widget(st.text_input, "Words (commas or spaces)", "embeddings.words", scope=SCOPE,
                          default="cat, dog, apple, car", parse=el.urlstate.text(500))
-sims, missing = words_similarity(table, raw_words)
+sims, missing = cache.figure(words_similarity, table, raw_words)
 if missing:
     st.warning(f"No vector in {table.name} for: {', '.join(missing)}", icon="⚠️")
 if sims is None:

@@ -12,7 +12,7 @@ from embedlab import mapfig as mf
 from embedlab import projection as pj
 from embedlab.categories import CATEGORIES, CATEGORY_TITLES
 
-from appkit import maps, state, widgets
+from appkit import cache, maps, state, widgets
 from appkit.embeddings import source_select
 
 SCOPE = "map"
@@ -340,8 +340,8 @@ with main:
     else:
         name = "imported" if imported is not None else {"tsne": "t-SNE", "umap": "UMAP"}.get(method, method)
         axis_titles = [f"{name} {i + 1}" for i in range(dims_drawn)]
-    fig = mf.map_figure(
-        coords, labels, ids=ids, categories=categories, colour=colour, colour_name=colour_name,
+    fig = cache.figure(
+        mf.map_figure, coords, labels, ids=ids, categories=categories, colour=colour, colour_name=colour_name,
         show_labels=show_labels, highlight=typed, selected=selected, neighbours=neighbour_pos, isolate=isolate,
         matches=search_hits, arrows=arrows, axis_titles=axis_titles,
         # t-SNE/UMAP axes have no units: only relative positions mean something.
@@ -386,7 +386,7 @@ with main:
             one = pj.point_preservation(vectors, coords, selected, k=hk, metric=metric) if selected is not None \
                 else None
         if imported is None and len(points) >= 7 and pres is not None:
-            widgets.chart(mf.honesty_figure(pres, selected=one, selected_label=labels[selected] if one else "",
+            widgets.chart(cache.figure(mf.honesty_figure, pres, selected=one, selected_label=labels[selected] if one else "",
                                             method=METHODS[method].split(" — ")[0]),
                           key=f"w.map.honesty.{hkey[:8]}", width="stretch")
             st.caption(

@@ -65,15 +65,15 @@ else:
     st.subheader("The same words, two ways")
     c1, c2 = st.columns(2)
     with c1:
-        widgets.chart(one_hot_heatmap(known, title=f"One-hot: {len(known)} × {len(known)}"), width="stretch",
+        widgets.chart(cache.figure(one_hot_heatmap, known, title=f"One-hot: {len(known)} × {len(known)}"), width="stretch",
                       key="onehot.fig.onehot")
         st.caption("One row per word, one column per vocabulary position: a single 1, the rest 0.")
     with c2:
-        widgets.chart(dense_heatmap(vectors, known, title=f"{table.name}: {len(known)} × {table.dim}"),
+        widgets.chart(cache.figure(dense_heatmap, vectors, known, title=f"{table.name}: {len(known)} × {table.dim}"),
                       width="stretch", key="onehot.fig.dense")
         st.caption("One row per word, one column per learned dimension: every entry carries a little meaning.")
 
-    widgets.chart(similarity_side_by_side(vectors, known, dense_name=table.name), width="stretch",
+    widgets.chart(cache.figure(similarity_side_by_side, vectors, known, dense_name=table.name), width="stretch",
                   key="onehot.fig.sims")
 
     st.markdown("**Distances between pairs.** Under one-hot, every pair of different words has cosine 0 and "

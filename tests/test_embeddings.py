@@ -495,3 +495,28 @@ def test_word_index_matches_normalising_every_label(tokens, probe):
         keys = [normalise_word(t) for t in tokens]
         expected = keys.index(normalise_word(query)) if normalise_word(query) in keys else None
         assert table.index_of(query) == expected
+
+
+def test_token_neighbours_are_remembered_per_table_and_bounded(monkeypatch):
+    """A class selecting the same word searches the table once; results stay identical and private."""
+    from embedlab import embeddings as E
+
+    rng = np.random.default_rng(5)
+    table = EmbeddingTable(rng.standard_normal((300, 8)).astype(np.float32), [f"w{i}" for i in range(300)],
+                           name="memo test")
+    first = table.neighbors("w1", k=5)
+    calls = []
+    real = EmbeddingTable._nearest
+    monkeypatch.setattr(EmbeddingTable, "_nearest", lambda self, *a: calls.append(a) or real(self, *a))
+    again = table.neighbors("w1", k=5)
+    assert again == first and calls == []  # answered from memory
+    again.append(("mine", 0.0))  # a caller changing its list does not change the next answer
+    assert table.neighbors("w1", k=5) == first
+    assert table.neighbors("w1", k=6)[:5] == first and len(calls) == 1  # another k is another search
+    assert table.neighbors("w1", k=5, metric="euclidean") != first and len(calls) == 2
+    table.neighbors(table.vectors[1], k=5)  # vector queries are not remembered
+    assert len(calls) == 3
+    monkeypatch.setattr(E, "_NEIGHBOUR_MEMO_SIZE", 4)
+    for i in range(10):
+        table.neighbors(f"w{i}", k=3)
+    assert len(table._neighbour_memo) == 4

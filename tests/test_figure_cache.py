@@ -1,0 +1,44 @@
+"""appkit.cache.figure: one build per distinct input, keyed exactly, shared read-only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import embedlab as el
+from appkit import cache
+from embedlab.onehot import similarity_side_by_side
+
+WORDS = ["cat", "dog", "apple"]
+
+
+def test_same_inputs_share_one_figure_and_any_change_builds_another():
+    v = np.random.default_rng(0).standard_normal((3, 4))
+    a = cache.figure(similarity_side_by_side, v, WORDS, dense_name="x")
+    assert cache.figure(similarity_side_by_side, v.copy(), list(WORDS), dense_name="x") is a
+    w = v.copy()
+    w[2, 3] += 1e-9  # one number in the last row: not sampled away (Streamlit's hasher samples big arrays)
+    assert cache.figure(similarity_side_by_side, w, WORDS, dense_name="x") is not a
+    assert cache.figure(similarity_side_by_side, v, WORDS, dense_name="y") is not a
+    assert cache.figure(similarity_side_by_side, v, ["cat", "dog", "pear"], dense_name="x") is not a
+    # And the figure is the builder's own.
+    assert a.to_dict() == similarity_side_by_side(v, WORDS, dense_name="x").to_dict()
+
+
+def test_big_arrays_are_keyed_by_every_byte():
+    big = np.zeros(600_000, dtype=np.float32)
+    other = big.copy()
+    other[123_457] = 1.0
+    assert cache._digest(big) != cache._digest(other)
+
+
+def test_tables_are_keyed_by_object_not_by_name():
+    t1 = el.EmbeddingTable(np.eye(3, dtype=np.float32), WORDS, name="same")
+    t2 = el.EmbeddingTable(np.eye(3, dtype=np.float32) * 2, WORDS, name="same")
+    assert cache._digest(t1) != cache._digest(t2)
+    assert cache._digest(t1) == cache._digest(t1)
+
+
+def test_unknown_argument_types_are_refused_not_guessed():
+    with pytest.raises(TypeError, match="cannot key an argument of type object"):
+        cache._digest(object())
