@@ -47,6 +47,18 @@ def _figure(key: str, _builder, _args, _kwargs):
     return _builder(*_args, **_kwargs)
 
 
+def arrow_table(df):
+    """``pyarrow.Table.from_pandas(df)`` (index dropped), converted once per distinct table."""
+    return _arrow_table(_digest(df), df)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _arrow_table(key: str, _df):
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(_df, preserve_index=False)  # immutable: safe to share
+
+
 def _digest(value) -> str:
     import hashlib
 
@@ -85,7 +97,8 @@ def _feed(h, v) -> None:
     elif isinstance(v, el.EmbeddingTable):
         h.update(f"table:{v.uid};".encode())  # unique per table object in this process
     elif isinstance(v, pd.DataFrame):
-        _feed(h, (list(map(str, v.columns)), list(map(str, v.index)), v.to_numpy()))
+        _feed(h, (list(map(str, v.columns)), list(map(str, v.dtypes)), list(map(str, v.index)),
+                  [v[c].to_numpy() for c in v.columns]))
     elif dataclasses.is_dataclass(v) and not isinstance(v, type):
         _feed(h, (type(v).__qualname__, [getattr(v, f.name) for f in dataclasses.fields(v)]))
     else:

@@ -74,7 +74,9 @@ def analogy(_table: el.EmbeddingTable, uid: str, positive: tuple[str, ...], nega
     return _recorded(_table.analogy, list(positive), list(negative), k=k)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+# cache_resource, not cache_data: figures are shared read-only (see cache.figure), and
+# cache_data would unpickle -- re-validate -- both figures on every run (~25 ms each).
+@st.cache_resource(max_entries=64, show_spinner=False)
 def article_example(vocab_size: int, dim: int, seed: int, ids: tuple[int, ...]):
     """The article's ``nn.Embedding`` example: (code, weight figure, output figure or ``None``)."""
     small = el.random_embeddings(vocab_size=vocab_size, dim=dim, seed=seed)

@@ -39,7 +39,7 @@ def random_token_table() -> el.EmbeddingTable:
     return el.load_embeddings("random", encoding="gpt2", dim=DIM, seed=123)
 
 
-@st.cache_data(max_entries=8, show_spinner="Projecting the positions to 2-D…")
+@st.cache_resource(max_entries=8, show_spinner="Projecting the positions to 2-D…")  # shared read-only figure
 def position_map_figure(kind: str, source: str, title: str) -> go.Figure:
     """PCA map of a position matrix, cached per (kind, source) so reruns do not redo the PCA."""
     P = gpt2().wpe.vectors if kind == "gpt2" else position_matrix(kind)  # type: ignore[union-attr]

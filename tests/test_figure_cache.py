@@ -42,3 +42,17 @@ def test_tables_are_keyed_by_object_not_by_name():
 def test_unknown_argument_types_are_refused_not_guessed():
     with pytest.raises(TypeError, match="cannot key an argument of type object"):
         cache._digest(object())
+
+
+def test_arrow_tables_are_shared_per_distinct_table_and_keep_every_value():
+    import pandas as pd
+
+    df = pd.DataFrame({"token": ["cat", "<b>dog</b>", "🍎"], "id": [1, 2, 3], "cos": [0.5, None, 1.0]})
+    a = cache.arrow_table(df)
+    assert cache.arrow_table(df.copy()) is a
+    changed = df.copy()
+    changed.loc[2, "cos"] = 0.25
+    assert cache.arrow_table(changed) is not a
+    retyped = df.astype({"id": "float64"})  # same numbers, another dtype: another table
+    assert cache.arrow_table(retyped) is not a
+    pd.testing.assert_frame_equal(a.to_pandas(), df)
