@@ -14,10 +14,10 @@ logging.getLogger("streamlit").setLevel(logging.ERROR)
 
 # position="hidden" plus client.showSidebarNavigation=false: we draw our own menu
 # (appkit.sidebar), which avoids Streamlit's pages/ + st.navigation file-name bug.
-_nav_pages = [
+_nav_pages = state.nav_pages(lambda: [
     st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path or None, default=not p.url_path)
     for p in pages.available()
-]
+])
 current = st.navigation(_nav_pages, position="hidden")
 state.begin_run()
 sidebar.render(_nav_pages)

@@ -7,6 +7,10 @@ tuples of frozen dataclasses.
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
 import embedlab as el
@@ -17,10 +21,24 @@ def encoding(name: str):
     return el.get_encoding(name)
 
 
+class TokenSeq(tuple):
+    """The tokens of one text (a tuple) that remembers what it was made from, so that a
+    figure or table built from it is keyed by (text, encoding, allow_special), not by
+    hashing thousands of tokens on every run. Only :func:`tokens` makes these."""
+
+    source: str = ""  # digest of (text, encoding name, allow_special)
+
+
+def tokens(text: str, encoding_name: str, allow_special: bool) -> TokenSeq:
+    return _tokens(text, encoding_name, bool(allow_special))
+
+
 @st.cache_resource(max_entries=256, show_spinner=False)
-def tokens(text: str, encoding_name: str, allow_special: bool) -> tuple[el.Token, ...]:
+def _tokens(text: str, encoding_name: str, allow_special: bool) -> TokenSeq:
     encoding(encoding_name)  # load through the cache above (spinner on first use)
-    return tuple(el.tokenize(text, encoding_name, allow_special=allow_special))
+    seq = TokenSeq(el.tokenize(text, encoding_name, allow_special=allow_special))
+    seq.source = _digest((text, encoding_name, allow_special))
+    return seq
 
 
 # ------------------------------------------------------------------ figures
@@ -47,6 +65,31 @@ def _figure(key: str, _builder, _args, _kwargs):
     return _builder(*_args, **_kwargs)
 
 
+@dataclasses.dataclass(frozen=True)
+class SharedTable:
+    """A table built once for every session: never change ``frame``."""
+
+    frame: pd.DataFrame
+    arrow: Any  # pyarrow.Table of ``frame`` without its index (immutable)
+
+
+def table(builder, /, *args, **kwargs) -> SharedTable:
+    """``builder(*args, **kwargs)`` (an embedlab function returning a DataFrame) with its
+    Arrow form, built once per distinct input -- keyed exactly, as :func:`figure` is.
+    Building the DataFrame, hashing it and converting it to Arrow were each visible
+    on every run of every session otherwise (py-spy, 30 sessions)."""
+    key = _digest((builder.__module__, builder.__qualname__, args, sorted(kwargs.items())))
+    return _table(key, builder, args, kwargs)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _table(key: str, _builder, _args, _kwargs) -> SharedTable:
+    import pyarrow as pa
+
+    df = _builder(*_args, **_kwargs)
+    return SharedTable(df, pa.Table.from_pandas(df, preserve_index=False))
+
+
 def arrow_table(df):
     """``pyarrow.Table.from_pandas(df)`` (index dropped), converted once per distinct table."""
     return _arrow_table(_digest(df), df)
@@ -71,12 +114,13 @@ _JSON_SCALARS = (str, int, float, type(None))  # bool excluded: json writes True
 
 
 def _feed(h, v) -> None:
-    import dataclasses
-
     import numpy as np
-    import pandas as pd
 
-    if v is None or isinstance(v, (bool, int, float, str, bytes)):
+    if isinstance(v, TokenSeq) and v.source:
+        h.update(f"tokens:{v.source};".encode())
+    elif isinstance(v, el.Token):
+        h.update(f"tok:{v.id}:{v.start}:{v.special}:{len(v.bytes)}:".encode() + v.bytes + b";")
+    elif v is None or isinstance(v, (bool, int, float, str, bytes)):
         h.update(f"{type(v).__name__}:{v!r};".encode())
     elif isinstance(v, np.ndarray):
         h.update(f"nd:{v.dtype.str}:{v.shape};".encode())
@@ -102,5 +146,5 @@ def _feed(h, v) -> None:
     elif dataclasses.is_dataclass(v) and not isinstance(v, type):
         _feed(h, (type(v).__qualname__, [getattr(v, f.name) for f in dataclasses.fields(v)]))
     else:
-        raise TypeError(f"cache.figure cannot key an argument of type {type(v).__name__}; "
+        raise TypeError(f"appkit.cache cannot key an argument of type {type(v).__name__}; "
                         "pass arrays, tables, dataclasses or plain values")

@@ -76,12 +76,16 @@ def chart(fig, **kwargs):
 def table(data, **kwargs):
     """``st.dataframe``; in presenter mode a narrow, large-type ``st.table`` of the first rows
     and columns, with a caption saying what was left out (the full table is one toggle away)."""
+    from . import cache
+
+    if isinstance(data, cache.SharedTable):
+        if not presenter_on() and kwargs.get("hide_index"):
+            return st.dataframe(data.arrow, **kwargs)
+        data = data.frame
     if not presenter_on():
         if isinstance(data, pd.DataFrame) and kwargs.get("hide_index") and isinstance(data.index, pd.RangeIndex):
             # The same Arrow table for every session showing the same rows: converting
             # pandas to Arrow is Streamlit's own cost on each run otherwise.
-            from . import cache
-
             data = cache.arrow_table(data)
         return st.dataframe(data, **kwargs)
     df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)

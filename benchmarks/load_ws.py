@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.load_tour import MAP_QUERY, Result, report, server_rss_mb  # noqa: E402
+from benchmarks.load_tour import MAP_QUERY, Result, report, server_rss_mb, wait_until_server_idle  # noqa: E402
 
 STEP_TIMEOUT_S = 300.0
 
@@ -162,8 +162,11 @@ async def run(url: str, server_pid: int, levels: list[int], *, stagger: float, t
     if warm:
         # The teacher opens the app first: one uncounted tour loads GloVe, torch and the caches.
         await tour(url, Result(), -1, [], 0.0)
+        result.waited_for_idle_s = round(await asyncio.to_thread(wait_until_server_idle, server_pid), 1)
         result.rss_mb[0] = round(server_rss_mb(server_pid), 1)
     for level in levels:
+        result.level = level
+
         async def arrive(i: int, delay: float):
             await asyncio.sleep(delay)
             await tour(url, result, i, keep, think)

@@ -66,10 +66,10 @@ else:
         st.caption(f"Showing the first {len(lookup.labels)} {lookup.unit}s ({lookup.truncated:,} more not shown).")
     if lookup.found:
         widgets.chart(cache.figure(lookup_figure, table, lookup), width="stretch", key="embeddings.fig.lookup")
-    widgets.table(lookup_rows_table(table, lookup), hide_index=True, width="stretch")
+    widgets.table(cache.table(lookup_rows_table, table, lookup), hide_index=True, width="stretch")
     if lookup.found:
         with st.expander(f"All {table.dim:,} components of each vector"):
-            widgets.table(lookup_vectors_table(table, lookup), hide_index=True, width="stretch")
+            widgets.table(cache.table(lookup_vectors_table, table, lookup), hide_index=True, width="stretch")
     typed = cache.figure(lookup_similarity, table, lookup)
     if typed is not None:
         widgets.chart(typed, width="stretch", key="embeddings.fig.typed_sims")
@@ -99,7 +99,8 @@ except el.EmbedlabError as e:
 else:
     for w in clamped:
         st.warning(w, icon="✂️")
-    widgets.chart(neighbors_figure(near, query=query, metric=metric), width="stretch", key="embeddings.fig.nn")
+    widgets.chart(cache.figure(neighbors_figure, near, query=query, metric=metric), width="stretch",
+                  key="embeddings.fig.nn")
     if untrained:
         st.caption("This table is untrained: its neighbours are random. Switch to GloVe to see meaning.")
 

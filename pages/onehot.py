@@ -88,7 +88,8 @@ else:
     with p3:
         w_c = state.widget(st.selectbox, "and with", "onehot.pair_c", scope="onehot", default=_pick("car", 2),
                            options=known, parse=el.urlstate.text(100))
-    widgets.table(pair_distances(vectors, known, [(w_a, w_b), (w_a, w_c)], dense_name=table.name), hide_index=True)
+    widgets.table(cache.table(pair_distances, vectors, known, [(w_a, w_b), (w_a, w_c)], dense_name=table.name),
+                  hide_index=True)
 
 # ---------------------------------------------------------------- full-vocabulary numbers
 st.subheader(f"The full vocabulary of {table.name}")
@@ -104,8 +105,8 @@ m6.metric(f"{DEFAULT_BATCH:,} tokens, one-hot", el.format_bytes(n.one_hot_batch_
 m7.metric(f"{DEFAULT_BATCH:,} tokens, dense", el.format_bytes(n.dense_batch_bytes))
 st.caption(f"float32 values. A one-hot batch is {n.batch_ratio:,.0f}× bigger than the same batch of dense vectors; "
            "the embedding matrix itself is vocabulary × width parameters.")
-widgets.table(numbers_table([(table.name, len(table), table.dim), ("GPT-2 (article)", GPT2_VOCAB, GPT2_DIM),
-                             ("GPT-3 (article)", 50_257, 12_288)]), hide_index=True)
+widgets.table(cache.table(numbers_table, [(table.name, len(table), table.dim), ("GPT-2 (article)", GPT2_VOCAB, GPT2_DIM),
+                                         ("GPT-3 (article)", 50_257, 12_288)]), hide_index=True)
 
 # ---------------------------------------------------------------- a lookup is a one-hot product
 st.subheader("A lookup is a one-hot matrix product")
@@ -144,7 +145,7 @@ else:
         e2.metric("max |difference|", f"{eq.max_abs_difference:g}")
         e3.metric("Identical to the bit", "yes" if eq.bitwise_identical else "no")
         st.caption(f"W is {w_name}.")
-        widgets.table(equivalence_table(eq, [el.visible_text(t.text) for t in used]), hide_index=True)
+        widgets.table(cache.table(equivalence_table, eq, [el.visible_text(t.text) for t in used]), hide_index=True)
 
 st.markdown("**Time both.** The product multiplies a whole batch of one-hot rows by W; the lookup just copies rows.")
 t1, t2, t3 = st.columns(3)
@@ -195,5 +196,5 @@ if toks:
         b1.metric("Rows with a non-zero gradient", f"{len(bw.nonzero_rows):,} of {bw.vocab_size:,}")
         b2.metric("Dense gradient", el.format_bytes(bw.dense_grad_bytes))
         b3.metric("Sparse gradient (sparse=True)", el.format_bytes(bw.sparse_grad_bytes))
-        widgets.chart(gradient_heatmap(bw, labels=[t.text for t in used]), width="stretch",
+        widgets.chart(cache.figure(gradient_heatmap, bw, labels=[t.text for t in used]), width="stretch",
                       key="onehot.fig.grad")

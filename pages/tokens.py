@@ -48,14 +48,14 @@ else:
     st.subheader("Token table")
     if len(toks) > TABLE_ROWS:
         st.caption(f"First {TABLE_ROWS:,} of {len(toks):,} tokens.")
-    widgets.table(el.token_table(toks, max_rows=TABLE_ROWS), hide_index=True, width="stretch")
+    widgets.table(cache.table(el.token_table, toks, max_rows=TABLE_ROWS), hide_index=True, width="stretch")
 
 tab_cmp, tab_dec = st.tabs(["Compare encodings", "Decode IDs"])
 with tab_cmp:
     st.caption("The same text under every encoding: newer encodings have bigger vocabularies, "
                "so they usually need fewer tokens.")
     by_enc = {name: cache.tokens(clean, name, allow_special) for name in el.ENCODINGS}
-    widgets.table(el.compare_table(clean, by_enc), hide_index=True)
+    widgets.table(cache.table(el.compare_table, clean, by_enc), hide_index=True)
     for name, etoks in by_enc.items():
         st.markdown(f"**{name}** — {len(etoks):,} tokens")
         widgets.spans(etoks, max_tokens=400)
@@ -75,4 +75,4 @@ with tab_dec:
         else:
             st.markdown(f"Decoded with **{enc_name}**:")
             st.code(decoded or " ", language=None)
-            widgets.table(el.decoded_pieces_table(ids, pieces), hide_index=True)
+            widgets.table(cache.table(el.decoded_pieces_table, ids, pieces), hide_index=True)

@@ -56,3 +56,33 @@ def test_arrow_tables_are_shared_per_distinct_table_and_keep_every_value():
     retyped = df.astype({"id": "float64"})  # same numbers, another dtype: another table
     assert cache.arrow_table(retyped) is not a
     pd.testing.assert_frame_equal(a.to_pandas(), df)
+
+
+def test_shared_tables_are_built_once_per_distinct_input():
+    toks = cache.tokens("The cat dog", "gpt2", False)
+    a = cache.table(el.token_table, toks, max_rows=10)
+    assert cache.table(el.token_table, cache.tokens("The cat dog", "gpt2", False), max_rows=10) is a
+    assert cache.table(el.token_table, toks, max_rows=2) is not a
+    assert list(a.frame["id"]) == [464, 3797, 3290]
+    # The Arrow form holds the same rows, index dropped.
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(a.arrow.to_pandas(), el.token_table(list(toks), max_rows=10))
+
+
+@pytest.mark.parametrize("other", [("The cat dog", "cl100k_base", False), ("The cat dogs", "gpt2", False),
+                                   ("The cat dog", "gpt2", True)])
+def test_token_sequences_are_keyed_by_text_encoding_and_special_flag(other):
+    toks = cache.tokens("The cat dog", "gpt2", False)
+    assert cache._digest(toks) == cache._digest(cache.tokens("The cat dog", "gpt2", False))
+    assert cache._digest(toks) != cache._digest(cache.tokens(*other))
+    # A slice is a plain tuple of tokens: keyed token by token (id, offset, bytes).
+    assert cache._digest(toks[:2]) == cache._digest(tuple(toks[:2]))
+    assert cache._digest(toks[:2]) != cache._digest(toks[1:3])
+
+
+def test_token_digest_tells_bytes_apart_at_any_length():
+    a = el.Token(id=1, bytes=b"ab", start=0)
+    b = el.Token(id=1, bytes=b"a", start=0)
+    c = el.Token(id=1, bytes=b"b;", start=0)
+    assert len({cache._digest((a,)), cache._digest((b, c)), cache._digest((b,))}) == 3
