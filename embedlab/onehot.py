@@ -561,15 +561,15 @@ def gradient_heatmap(view: BackwardView, *, labels: Sequence[str] | None = None,
     # spaces made visible, not the words around it.
     ylabels = [f"row {r:,}" + (f" = {plotly_safe_label(text_of[r])}" if r in text_of else "")
                + ("" if r in touched else " (untouched)") for r in rows]
-    fig = go.Figure(go.Heatmap(
+    # One constructor call (see figures.heatmap): built once per student text.
+    return go.Figure(data=[go.Heatmap(
         z=m, x=[str(j) for j in range(d)], y=ylabels, zmin=0.0, zmax=max(1.0, float(m.max())),
         colorscale=ZERO_WHITE, xgap=1, ygap=1, colorbar={"title": {"text": "gradient"}},
         hovertemplate="%{y}<br>dimension %{x}<br>gradient %{z}<extra></extra>",
-    ))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category", title_text="dimension" + (f" (first {d} of {view.dim})" if d < view.dim else ""))
-    fig.update_layout(
-        title={"text": f"Gradient of W: {len(touched):,} of {view.vocab_size:,} rows non-zero"},
-        height=max(240, min(900, 80 + 26 * len(rows))), margin={"l": 10, "r": 10, "t": 40, "b": 10},
-    )
-    return fig
+    )], layout={
+        "yaxis": {"autorange": "reversed", "type": "category"},
+        "xaxis": {"type": "category",
+                  "title": {"text": "dimension" + (f" (first {d} of {view.dim})" if d < view.dim else "")}},
+        "title": {"text": f"Gradient of W: {len(touched):,} of {view.vocab_size:,} rows non-zero"},
+        "height": max(240, min(900, 80 + 26 * len(rows))), "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+    })
