@@ -68,8 +68,12 @@ else:
         widgets.chart(cache.figure(lookup_figure, table, lookup), width="stretch", key="embeddings.fig.lookup")
     widgets.table(cache.table(lookup_rows_table, table, lookup), hide_index=True, width="stretch")
     if lookup.found:
-        with st.expander(f"All {table.dim:,} components of each vector"):
-            widgets.table(cache.table(lookup_vectors_table, table, lookup), hide_index=True, width="stretch")
+        # Built only when opened: for GPT-2 that is a table of 768 columns per text.
+        every = st.expander(f"All {table.dim:,} components of each vector", key="w.embeddings.all_components",
+                            on_change="rerun")
+        if every.open:
+            with every:
+                widgets.table(cache.table(lookup_vectors_table, table, lookup), hide_index=True, width="stretch")
     typed = cache.figure(lookup_similarity, table, lookup)
     if typed is not None:
         widgets.chart(typed, width="stretch", key="embeddings.fig.typed_sims")

@@ -319,7 +319,8 @@ with main:
             else:
                 neighbour_pos = nb.on_map
                 score = "cosine similarity" if nb_metric == "cosine" else "distance"
-                widgets.table(nb.table(score_name=score), hide_index=True, height=min(400, 38 + 35 * len(nb.tokens)))
+                widgets.table(cache.table(mf.MapNeighbours.table, nb, score_name=score), hide_index=True,
+                              height=min(400, 38 + 35 * len(nb.tokens)))
                 st.caption(
                     f"Nearest in the original {table.dim}-dimensional space of the whole table"
                     + (f"; {nb.missing} of them are not among this map's points (choose “A word and its nearest "

@@ -172,7 +172,11 @@ def test_typed_tokens_similarity_and_the_shape_line(app_test):
     sims = z_of(charts(at)["Cosine similarity of your words in GloVe 6B 50d"]["data"][0])
     assert sims.shape == (3, 3)  # the second "cat" picks the same row: shown once
     assert sims[0, 1] > 0.9 and sims[0, 2] < 0.5  # cat~dog light up together, apple does not
-    full = at.dataframe[1].value  # the expander's table: every component
+    # The expander's table (every component) is built only when the expander is opened.
+    assert not any(d.value.shape[1] == 51 for d in at.dataframe)
+    at.session_state["w.embeddings.all_components"] = True
+    at.run()
+    full = next(d.value for d in at.dataframe if d.value.shape[1] == 51)
     assert full.shape == (4, 51) and full["word"].tolist() == ["cat", "dog", "apple", "cat"]
     at.selectbox(key="w.embeddings.source").set_value("random").run()
     assert "nothing lights up" in texts(at.caption)
