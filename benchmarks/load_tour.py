@@ -207,7 +207,7 @@ async def probe_latency(browser, url: str, result: Result, stop: asyncio.Event) 
 
 
 async def run(url: str, server_pid: int, levels: list[int], *, long_job_check: bool = False,
-              chromium: str = "/usr/bin/chromium") -> Result:
+              chromium: str = "/usr/bin/chromium", warm: bool = False) -> Result:
     from playwright.async_api import async_playwright
 
     from tests.e2e.conftest import CHROMIUM_ARGS
@@ -217,6 +217,14 @@ async def run(url: str, server_pid: int, levels: list[int], *, long_job_check: b
     keep: list = []
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        if warm:
+            # As load_ws.py: the teacher's uncounted tour first, then wait for UMAP's compilation.
+            warm_keep: list = []
+            await tour(browser, url, Result(), -1, warm_keep)
+            for ctx in warm_keep:
+                await ctx.close()
+            result.waited_for_idle_s = round(await asyncio.to_thread(wait_until_server_idle, server_pid), 1)
+            result.rss_mb[0] = round(server_rss_mb(server_pid), 1)
         started = 0
         for level in levels:
             result.level = level
@@ -254,11 +262,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--levels", type=int, nargs="+", default=[1, 10, 30])
     ap.add_argument("--long-job", action="store_true")
+    ap.add_argument("--warm", action="store_true",
+                    help="an uncounted first tour, then wait until the server is idle (UMAP compiled)")
     args = ap.parse_args()
     proc, url, _ = start_server()
     try:
         t = time.perf_counter()
-        res = asyncio.run(run(url, proc.pid, args.levels, long_job_check=args.long_job))
+        res = asyncio.run(run(url, proc.pid, args.levels, long_job_check=args.long_job, warm=args.warm))
         report(res, time.perf_counter() - t)
     finally:
         stop_server(proc)
