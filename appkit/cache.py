@@ -11,6 +11,7 @@ import dataclasses
 from typing import Any
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 import embedlab as el
@@ -62,7 +63,55 @@ def figure(builder, /, *args, **kwargs):
 
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _figure(key: str, _builder, _args, _kwargs):
-    return _builder(*_args, **_kwargs)
+    built = _builder(*_args, **_kwargs)
+    # Same objects, same data; only ``to_dict`` changes (see SharedFigure). Some builders
+    # return (figure, notes).
+    for fig in built if isinstance(built, tuple) else (built,):
+        if type(fig) is go.Figure:
+            fig.__class__ = SharedFigure
+    return built
+
+
+class SharedFigure(go.Figure):
+    """A cached figure whose dict form is also computed once.
+
+    ``st.plotly_chart`` calls ``fig.to_dict()`` on every run of every session: a deep
+    copy of every array plus their base64 encoding, then ``plotly.io.to_json``, which
+    falls back to a slow pure-Python walk when orjson meets a NumPy array of strings
+    (hover text). For a figure nobody changes, that dict is the same every time, so it
+    is made once, with string arrays turned into lists orjson writes directly.
+    """
+
+    def to_dict(self) -> dict:
+        frozen = self.__dict__.get("_el_frozen")
+        if frozen is None:
+            if self._frame_objs:
+                frozen = _json_ready(super().to_dict())
+            else:
+                # What BaseFigure.to_dict does, less its deep copy of every array: the
+                # containers are copied here (_json_ready), and the base64 step only
+                # replaces arrays in those copies; the arrays themselves are never written.
+                from _plotly_utils.utils import convert_to_base64
+
+                frozen = _json_ready({"data": self._data, "layout": self._layout})
+                convert_to_base64(frozen)
+            self.__dict__["_el_frozen"] = frozen
+        # A fresh top level: a caller that sets a key does not reach the shared dict;
+        # Streamlit only reads what is below it.
+        return dict(frozen)
+
+
+def _json_ready(value):
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value] if any(isinstance(v, (dict, list, tuple, np.ndarray))
+                                                       for v in value) else list(value)
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return value.tolist()
+    return value
 
 
 @dataclasses.dataclass(frozen=True)

@@ -38,23 +38,27 @@ def render(nav_pages: list) -> None:
         elif not on and state.param("sidebar.presenter_was", False):
             st.set_page_config(initial_sidebar_state="auto")
         state.put("sidebar.presenter_was", bool(on))
-        with st.expander("Lesson file"):
-            st.caption("Save everything on screen (text, settings, word lists) as a file, "
-                       "or open one a teacher sent. The page's address is a shareable link too.")
-            st.download_button("Download lesson (.json)", lesson.dump_lesson(state.lesson_values()),
-                               file_name="embedlab-lesson.json", mime="application/json",
-                               key="w.sidebar.lesson_download")
-            up = st.file_uploader("Open a lesson file", type=["json"], key="w.sidebar.lesson_upload")
-            if up is not None and state.get_raw("lesson.loaded_id") != up.file_id:
-                state.put("lesson.loaded_id", up.file_id)
-                try:
-                    values, notes = lesson.load_lesson(up.getvalue()[: lesson.MAX_BYTES + 1], state.lesson_parsers())
-                except lesson.FileFormatError as e:
-                    st.error(str(e), icon="⚠️")
-                else:
-                    state.apply_values(values)
-                    state.add_notes(notes + [f"Lesson file opened: {len(values)} setting(s) restored."])
-                    st.rerun()
+        # Built only when opened (a lazy expander): the download button serialises every
+        # setting, and the sidebar is drawn on every run of every page.
+        lesson_box = st.expander("Lesson file", key="w.sidebar.lesson", on_change="rerun")
+        if lesson_box.open:
+            with lesson_box:
+                st.caption("Save everything on screen (text, settings, word lists) as a file, "
+                           "or open one a teacher sent. The page's address is a shareable link too.")
+                st.download_button("Download lesson (.json)", lesson.dump_lesson(state.lesson_values()),
+                                   file_name="embedlab-lesson.json", mime="application/json",
+                                   key="w.sidebar.lesson_download")
+                up = st.file_uploader("Open a lesson file", type=["json"], key="w.sidebar.lesson_upload")
+                if up is not None and state.get_raw("lesson.loaded_id") != up.file_id:
+                    state.put("lesson.loaded_id", up.file_id)
+                    try:
+                        values, notes = lesson.load_lesson(up.getvalue()[: lesson.MAX_BYTES + 1], state.lesson_parsers())
+                    except lesson.FileFormatError as e:
+                        st.error(str(e), icon="⚠️")
+                    else:
+                        state.apply_values(values)
+                        state.add_notes(notes + [f"Lesson file opened: {len(values)} setting(s) restored."])
+                        st.rerun()
         if on:
             st.html(PRESENTER_CSS)
         st.divider()

@@ -295,7 +295,10 @@ with main:
 
     tab_names = ["🔎 Neighbours", "⚖️ Honesty", "➗ Analogy", "💾 Export"]
     fig_slot = st.container()
-    tabs = st.tabs(tab_names)
+    # Lazy tabs: only the open tab's content runs (the Neighbours tab always does, since the
+    # selection it holds is drawn on the map). The honesty check and its chart are the
+    # heaviest part of a map page's run, and most runs are someone exploring the map.
+    tabs = st.tabs(tab_names, key="w.map.tab", on_change="rerun")
 
     with tabs[0]:
         n1, n2, n3, n4 = st.columns([2, 1, 1, 1])
@@ -366,66 +369,69 @@ with main:
         show_notes(notes)
 
     with tabs[1]:
-        if imported is not None:
-            st.info("Imported coordinates come without their original vectors, so there is nothing to compare.")
-        elif len(points) < 7:
-            st.info("The honesty check needs at least 7 points.")
-        else:
-            hk = w(st.slider, "Neighbours to compare (k)", "honesty_k", default=10, parse=el.urlstate.integer(1, 50),
-                   min_value=1, max_value=max(1, min(50, (len(points) - 1) // 2 - 1)))
-            hkey = maps.projection_key(key, "honesty", hk, metric)
-            pres = maps.stored(hkey)
-            # Every query point is compared with all points: on very big maps measure fewer of them
-            # (the result says it is a sample), and only when asked.
-            queries = 2_000 if len(points) <= BIG_HONESTY else 500
-            if pres is None and (len(points) <= BIG_HONESTY or st.button(
-                    f"Measure it (a sample of {queries} of the {len(points):,} points; can take a minute)",
-                    key="w.map.honesty_go")):
-                with st.spinner("Comparing neighbourhoods…"):
-                    pres = pj.neighbour_preservation(vectors, coords, k=hk, metric=metric, max_points=queries)
-                maps.store(hkey, pres)
-            one = pj.point_preservation(vectors, coords, selected, k=hk, metric=metric) if selected is not None \
-                else None
-        if imported is None and len(points) >= 7 and pres is not None:
-            widgets.chart(cache.figure(mf.honesty_figure, pres, selected=one, selected_label=labels[selected] if one else "",
-                                            method=METHODS[method].split(" — ")[0]),
-                          key=f"w.map.honesty.{hkey[:8]}", width="stretch")
-            st.caption(
-                f"For each point we take its {hk} nearest neighbours in the original {table.dim}-D space "
-                f"({metric}) and count how many are still among its {hk} nearest on the map. "
-                "Trustworthiness (scikit-learn) is 1 when no point's map neighbours are strangers in the original space."
-            )
-            show_notes(pres.notes)
-            if one is not None:
-                o1, o2 = st.columns(2)
-                o1.markdown(f"**{el.visible_text(labels[selected])}** — nearest in the original space:")
-                o1.write(", ".join(el.visible_text(labels[i]) for i in one.original))
-                o2.markdown("— nearest on the map:")
-                o2.write(", ".join(el.visible_text(labels[i]) for i in one.on_map))
+        if tabs[1].open:
+            if imported is not None:
+                st.info("Imported coordinates come without their original vectors, so there is nothing to compare.")
+            elif len(points) < 7:
+                st.info("The honesty check needs at least 7 points.")
+            else:
+                hk = w(st.slider, "Neighbours to compare (k)", "honesty_k", default=10, parse=el.urlstate.integer(1, 50),
+                       min_value=1, max_value=max(1, min(50, (len(points) - 1) // 2 - 1)))
+                hkey = maps.projection_key(key, "honesty", hk, metric)
+                pres = maps.stored(hkey)
+                # Every query point is compared with all points: on very big maps measure fewer of them
+                # (the result says it is a sample), and only when asked.
+                queries = 2_000 if len(points) <= BIG_HONESTY else 500
+                if pres is None and (len(points) <= BIG_HONESTY or st.button(
+                        f"Measure it (a sample of {queries} of the {len(points):,} points; can take a minute)",
+                        key="w.map.honesty_go")):
+                    with st.spinner("Comparing neighbourhoods…"):
+                        pres = pj.neighbour_preservation(vectors, coords, k=hk, metric=metric, max_points=queries)
+                    maps.store(hkey, pres)
+                one = pj.point_preservation(vectors, coords, selected, k=hk, metric=metric) if selected is not None \
+                    else None
+            if imported is None and len(points) >= 7 and pres is not None:
+                widgets.chart(cache.figure(mf.honesty_figure, pres, selected=one, selected_label=labels[selected] if one else "",
+                                                method=METHODS[method].split(" — ")[0]),
+                              key=f"w.map.honesty.{hkey[:8]}", width="stretch")
+                st.caption(
+                    f"For each point we take its {hk} nearest neighbours in the original {table.dim}-D space "
+                    f"({metric}) and count how many are still among its {hk} nearest on the map. "
+                    "Trustworthiness (scikit-learn) is 1 when no point's map neighbours are strangers in the original space."
+                )
+                show_notes(pres.notes)
+                if one is not None:
+                    o1, o2 = st.columns(2)
+                    o1.markdown(f"**{el.visible_text(labels[selected])}** — nearest in the original space:")
+                    o1.write(", ".join(el.visible_text(labels[i]) for i in one.original))
+                    o2.markdown("— nearest on the map:")
+                    o2.write(", ".join(el.visible_text(labels[i]) for i in one.on_map))
 
     with tabs[2]:
-        if not analogy_on:
-            st.info("Turn on **Draw an analogy** (left, under Analogy) to compute a − b + c and draw it.")
-        elif analogy:
-            st.markdown(f"**{an_a} − {an_b} + {an_c}** ≈")
-            widgets.table({"answer": [el.visible_text(t) for t, _ in analogy],
-                           "cosine similarity": [round(s, 4) for _, s in analogy]}, hide_index=True)
-            st.caption("Arrows: b → a and c → the best answer. In the full space the two arrows are nearly "
-                       "parallel; on a 2-D map they may not be.")
+        if tabs[2].open:
+            if not analogy_on:
+                st.info("Turn on **Draw an analogy** (left, under Analogy) to compute a − b + c and draw it.")
+            elif analogy:
+                st.markdown(f"**{an_a} − {an_b} + {an_c}** ≈")
+                widgets.table({"answer": [el.visible_text(t) for t, _ in analogy],
+                               "cosine similarity": [round(s, 4) for _, s in analogy]}, hide_index=True)
+                st.caption("Arrows: b → a and c → the best answer. In the full space the two arrows are nearly "
+                           "parallel; on a 2-D map they may not be.")
 
     with tabs[3]:
-        st.caption("The coordinates as CSV (re-importable under Import), the two files "
-                   "projector.tensorflow.org loads, and the map as a standalone interactive web page.")
-        e1, e2, e3, e4 = st.columns(4)
-        e1.download_button("Coordinates (CSV)", key="w.map.dl_csv",
-                           data=lambda: mf.coordinates_csv(coords, labels, ids=ids, categories=categories),
-                           file_name="embedlab-map.csv", mime="text/csv", on_click="ignore")
-        if imported is None:
-            e2.download_button("Projector vectors.tsv", key="w.map.dl_vec",
-                               data=lambda: mf.projector_tsv(vectors, labels, categories=categories)[0],
-                               file_name="vectors.tsv", mime="text/tab-separated-values", on_click="ignore")
-            e3.download_button("Projector metadata.tsv", key="w.map.dl_meta",
-                               data=lambda: mf.projector_tsv(vectors, labels, categories=categories)[1],
-                               file_name="metadata.tsv", mime="text/tab-separated-values", on_click="ignore")
-        e4.download_button("Interactive HTML", key="w.map.dl_html", data=lambda: mf.figure_html(fig),
-                           file_name="embedlab-map.html", mime="text/html", on_click="ignore")
+        if tabs[3].open:
+            st.caption("The coordinates as CSV (re-importable under Import), the two files "
+                       "projector.tensorflow.org loads, and the map as a standalone interactive web page.")
+            e1, e2, e3, e4 = st.columns(4)
+            e1.download_button("Coordinates (CSV)", key="w.map.dl_csv",
+                               data=lambda: mf.coordinates_csv(coords, labels, ids=ids, categories=categories),
+                               file_name="embedlab-map.csv", mime="text/csv", on_click="ignore")
+            if imported is None:
+                e2.download_button("Projector vectors.tsv", key="w.map.dl_vec",
+                                   data=lambda: mf.projector_tsv(vectors, labels, categories=categories)[0],
+                                   file_name="vectors.tsv", mime="text/tab-separated-values", on_click="ignore")
+                e3.download_button("Projector metadata.tsv", key="w.map.dl_meta",
+                                   data=lambda: mf.projector_tsv(vectors, labels, categories=categories)[1],
+                                   file_name="metadata.tsv", mime="text/tab-separated-values", on_click="ignore")
+            e4.download_button("Interactive HTML", key="w.map.dl_html", data=lambda: mf.figure_html(fig),
+                               file_name="embedlab-map.html", mime="text/html", on_click="ignore")

@@ -7,6 +7,7 @@ import pytest
 
 import embedlab as el
 from appkit import cache
+from embedlab import mapfig
 from embedlab.onehot import similarity_side_by_side
 
 WORDS = ["cat", "dog", "apple"]
@@ -86,3 +87,40 @@ def test_token_digest_tells_bytes_apart_at_any_length():
     b = el.Token(id=1, bytes=b"a", start=0)
     c = el.Token(id=1, bytes=b"b;", start=0)
     assert len({cache._digest((a,)), cache._digest((b, c)), cache._digest((b,))}) == 3
+
+
+def _wire_json(fig) -> dict:
+    """What st.plotly_chart sends to the browser for ``fig``."""
+    import json
+
+    import plotly.io as pio
+    import plotly.tools
+
+    return json.loads(pio.to_json(plotly.tools.return_figure_from_figure_or_data(fig, True), validate=False))
+
+
+@pytest.mark.parametrize("build", [
+    lambda: el.heatmap(np.random.default_rng(0).random((13, 50)), row_labels=[f"t{i}" for i in range(13)],
+                       highlight_rows=[1, 2], show_values=True),
+    lambda: mapfig.map_figure(np.random.default_rng(1).random((60, 2)), [f"w{i}" for i in range(60)],
+                          categories=["a"] * 30 + ["b"] * 30, selected=3, neighbours=[4, 5], highlight=[1]),
+    lambda: mapfig.map_figure(np.random.default_rng(1).random((40, 3)), [f"<b>{i}</b>" for i in range(40)]),
+])
+def test_a_shared_figure_sends_the_same_json_and_is_not_changed(build):
+    fig = build()
+    expected, own = _wire_json(fig), _wire_json(build())
+    assert expected == own
+    fig.__class__ = cache.SharedFigure  # what cache.figure does to what it caches
+    assert _wire_json(fig) == expected
+    assert _wire_json(fig) == expected  # the remembered dict, a second time
+    fig.to_dict()["layout"] = {}  # a caller's change to the top level does not reach the shared dict
+    assert _wire_json(fig) == expected
+    fig.__class__ = type(build())
+    assert _wire_json(fig) == expected  # the figure's own data were never written
+
+
+def test_cached_figures_are_shared_figures():
+    v = np.random.default_rng(3).standard_normal((3, 4))
+    fig = cache.figure(similarity_side_by_side, v, WORDS, dense_name="shared")
+    assert isinstance(fig, cache.SharedFigure)
+    assert _wire_json(fig) == _wire_json(similarity_side_by_side(v, WORDS, dense_name="shared"))

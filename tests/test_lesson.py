@@ -87,8 +87,16 @@ def test_number_refuses_non_finite(raw):
         urlstate.number(0, 1)(raw)
 
 
+def open_lesson_box(at):
+    """Open the sidebar's "Lesson file" expander, which is built only when open."""
+    assert not at.sidebar.get("file_uploader")  # closed: not built
+    at.session_state["w.sidebar.lesson"] = True
+    at.run()
+    return at
+
+
 def test_sidebar_imports_a_lesson(app_test):
-    at = app_test("pages/tokens.py")
+    at = open_lesson_box(app_test("pages/tokens.py"))
     doc = {"format": "embedlab-lesson", "version": 1,
            "state": {"text": "hello world", "encoding": "o200k_base", "unknown.key": 3}}
     at.sidebar.file_uploader(key="w.sidebar.lesson_upload").set_value(
@@ -101,7 +109,7 @@ def test_sidebar_imports_a_lesson(app_test):
 
 
 def test_sidebar_refuses_a_broken_lesson(app_test):
-    at = app_test("pages/tokens.py")
+    at = open_lesson_box(app_test("pages/tokens.py"))
     at.sidebar.file_uploader(key="w.sidebar.lesson_upload").set_value(("x.json", b"{oops", "application/json")).run()
     assert not at.exception
     assert any("not valid JSON" in e.value for e in at.error)
@@ -113,13 +121,14 @@ def test_lesson_file_carries_the_feature_grid_and_word_list(app_test, monkeypatc
     offered: list[bytes] = []
     real = lesson.dump_lesson
     monkeypatch.setattr(lesson, "dump_lesson", lambda values: offered.append(real(values)) or offered[-1])
-    at = app_test("pages/features.py")
+    at = open_lesson_box(app_test("pages/features.py"))
     at.text_input(key="w.features.features.new_name").set_value("can fly").run()
     at.button(key="w.features.add").click().run()
     assert not at.exception
     at.switch_page("pages/map.py").run()
     at.selectbox(key="w.map.map.points").set_value("list").run()
     at.text_area(key="w.map.map.words").set_value("owl, eagle, cat").run()
+    open_lesson_box(at)  # AppTest's page switch closes it
     doc = json.loads(offered[-1])
     grid = doc["state"]["features.grid"]
     assert grid["columns"] == ["token", "has a tail", "is an animal", "is edible", "is a pet", "is a fruit", "can fly"]
@@ -128,7 +137,7 @@ def test_lesson_file_carries_the_feature_grid_and_word_list(app_test, monkeypatc
 
     # A student opens the file in a fresh session: the grid and the list come back.
     doc["state"]["features.grid"]["rows"].append(["owl", 0.2, 1.0, 0.0, 0.0, 0.0, 1.0])
-    fresh = app_test("pages/features.py")
+    fresh = open_lesson_box(app_test("pages/features.py"))
     fresh.sidebar.file_uploader(key="w.sidebar.lesson_upload").set_value(
         ("lesson.json", json.dumps(doc).encode(), "application/json")).run()
     assert not fresh.exception

@@ -63,8 +63,28 @@ def key(name: str) -> str:
     return f"w.map.map.{name}"
 
 
-def test_default_glove_map_with_neighbours_and_honesty(app_test):
+def open_tab(at, label: str):
+    """Open one of the map's lazy tabs (only the open one's content is built)."""
+    at.session_state["w.map.tab"] = next(t for t in TAB_NAMES if label in t)
+    at.run()
+    return at
+
+
+TAB_NAMES = ["🔎 Neighbours", "⚖️ Honesty", "➗ Analogy", "💾 Export"]
+
+
+def test_map_tabs_are_built_only_when_open(app_test):
     at = app_test(PAGE)
+    assert len(at.get("plotly_chart")) == 1 and not at.get("download_button")  # the map; no honesty, no exports
+    open_tab(at, "Export")
+    assert len(at.get("download_button")) == 4 and len(at.get("plotly_chart")) == 1
+    open_tab(at, "Honesty")
+    assert len(at.get("plotly_chart")) == 2 and not at.get("download_button")
+    assert not at.exception and not at.error
+
+
+def test_default_glove_map_with_neighbours_and_honesty(app_test):
+    at = open_tab(app_test(PAGE), "Honesty")
     assert not at.exception and not at.error
     tr = traces(at)
     assert len(tr["animals"]["text"]) == 30 and len(tr["fruits"]["text"]) == 24
@@ -194,6 +214,7 @@ def test_analogy_arrows_and_answers(app_test):
     at = app_test(PAGE)
     at.toggle(key=key("analogy")).set_value(True).run()
     assert not at.exception and not at.error
+    open_tab(at, "Analogy")
     answers = [df.value for df in at.dataframe if "answer" in df.value.columns][0]
     assert answers["answer"].iloc[0] == "queen"
     notes = [a["text"] for a in map_spec(at)["layout"]["annotations"]]
@@ -218,7 +239,7 @@ def test_click_selection_is_read_from_the_chart(app_test):
 
 
 def test_imported_coordinates_and_exports(app_test):
-    at = app_test(PAGE)
+    at = open_tab(app_test(PAGE), "Export")
     labels = [b.label for b in at.get("download_button")]
     assert labels[:4] == ["Coordinates (CSV)", "Projector vectors.tsv", "Projector metadata.tsv", "Interactive HTML"]
     csv = b'"token","category","x","y"\n"cat","pets",0,0\n"dog","pets",1,0\n"apple","food",0,1\n'
@@ -239,6 +260,7 @@ def test_small_point_sets(app_test, words, n):
     assert not at.exception and not at.error
     drawn = sum(len(t["text"]) for name, t in traces(at).items() if name in ("your list", "your text"))
     assert drawn == n  # the words + "the" from the shared text (cat and dog are in both)
+    open_tab(at, "Honesty")
     if n < 7:
         assert any("needs at least 7 points" in i.value for i in at.info)
     else:

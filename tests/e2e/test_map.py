@@ -121,3 +121,18 @@ def test_hostile_metadata_columns_stay_text(page, server, tmp_path):
     assert page.locator("img[src='x']").count() == 0
     assert_no_exception(page)
     screenshot(page, "map-hostile-metadata")
+
+
+def test_the_lazy_tabs_build_their_content_when_opened(page, server):
+    _open_map(page, server)
+    charts = page.locator("[data-testid='stPlotlyChart']")
+    expect(charts).to_have_count(1)  # the map; the honesty chart waits for its tab
+    page.get_by_role("tab", name="⚖️ Honesty").click()
+    expect(charts).to_have_count(2, timeout=60_000)
+    expect(page.get_by_text("Trustworthiness (scikit-learn) is 1")).to_be_visible()
+    page.get_by_role("tab", name="💾 Export").click()
+    expect(page.get_by_role("button", name="Coordinates (CSV)")).to_be_visible(timeout=60_000)
+    expect(charts).to_have_count(1)
+    wait_idle(page)
+    assert_no_exception(page)
+    screenshot(page, "map-export-tab")

@@ -112,3 +112,15 @@ def test_tokens_screenshot(page, server):
     page.wait_for_timeout(500)
     path = screenshot(page, "tokens")
     assert path.stat().st_size > 10_000
+
+
+def test_the_sidebar_lesson_file_box_opens(page, server):
+    # Built only when opened (a lazy expander): one click shows the download and the upload.
+    open_page(page, server, "tokens")
+    sidebar = page.locator("section[data-testid='stSidebar']")
+    expect(sidebar.get_by_role("button", name="Download lesson (.json)")).to_have_count(0)
+    sidebar.get_by_text("Lesson file").click()
+    expect(sidebar.get_by_role("button", name="Download lesson (.json)")).to_be_visible(timeout=60_000)
+    expect(sidebar.get_by_text("Open a lesson file")).to_be_visible()
+    wait_idle(page)
+    assert_no_exception(page)
