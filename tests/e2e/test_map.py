@@ -40,7 +40,7 @@ def test_glove_animals_and_fruits_render_and_a_click_shows_neighbours(page, serv
     assert traces["animals"]["n"] == 30 and traces["fruits"]["n"] == 24
     assert "cat" in traces["animals"]["text"] and "apple" in traces["fruits"]["text"]
     # WebGL drew something: Scattergl renders into a canvas inside the chart.
-    assert page.locator("[data-testid='stPlotlyChart'] canvas").count() >= 1
+    expect(page.locator("[data-testid='stPlotlyChart'] canvas").first).to_be_attached()
     assert page.locator("[data-testid='stPlotlyChart'] .legendtext", has_text="fruits").count() == 1
 
     xy = page.evaluate(_POINT_XY, "banana")

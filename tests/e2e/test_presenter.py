@@ -32,8 +32,10 @@ def test_switching_presenter_mode_on_and_off(page, server):
     open_page(page, server, "tokens")
     assert _sidebar_open(page)
     first = page.locator(".el-tok").first
+    expect(first).to_be_visible()
     normal_bg = first.evaluate("e => getComputedStyle(e).backgroundColor")
-    assert page.locator("[data-testid='stDataFrame']").count() >= 1
+    # The grid's component is loaded on demand: it can appear a moment after the run has ended.
+    expect(page.locator("[data-testid='stDataFrame']").first).to_be_visible(timeout=30_000)
 
     page.locator(SIDEBAR).get_by_text("Presenter mode").click()
     wait_idle(page)
