@@ -49,8 +49,11 @@ def test_copied_link_restores_the_view(page, server, browser):
         other.goto(link)
         expect(other.locator("[data-testid='stTextArea'] textarea").first).to_have_value(
             "my dog saw your dog", timeout=60_000)
+        expected = [str(t.id) for t in __import__("embedlab").tokenize("my dog saw your dog", "o200k_base")]
+        # The text box can be drawn before the spans under it: wait for them, then read them.
+        spans = other.locator(".el-spans").first.locator(".el-tok")
+        expect(spans).to_have_count(len(expected), timeout=60_000)
         wait_idle(other)
-        ids = [e.get_attribute("data-id") for e in other.locator(".el-spans").first.locator(".el-tok").all()]
-        assert ids == [str(t.id) for t in __import__("embedlab").tokenize("my dog saw your dog", "o200k_base")]
+        assert [e.get_attribute("data-id") for e in spans.all()] == expected
     finally:
         fresh.close()
