@@ -107,8 +107,7 @@ def _json_ready(value):
     if isinstance(value, dict):
         return {k: _json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value] if any(isinstance(v, (dict, list, tuple, np.ndarray))
-                                                       for v in value) else list(value)
+        return [_json_ready(v) for v in value]
     if isinstance(value, np.ndarray) and value.dtype == object:
         return value.tolist()
     return value
